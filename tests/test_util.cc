@@ -1,0 +1,81 @@
+#include "tests/test_util.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "graph/model_io.h"
+#include "gtest/gtest.h"
+#include "ops/registry.h"
+
+namespace anvil::testing {
+
+std::string SourcePath(const std::string& relative) { return absl::StrCat(ANVIL_SOURCE_DIR, "/", relative); }
+
+std::string SharedPath(const std::string& relative) {
+  const char* dir = std::getenv("ANVIL_SHARED_DIR");
+  return absl::StrCat(dir != nullptr ? dir : absl::StrCat(ANVIL_SOURCE_DIR, "/../shared"), "/", relative);
+}
+
+std::string AnvilBinary() { return absl::StrCat(ANVIL_BINARY_DIR, "/anvil"); }
+
+std::string TempDir() {
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = info != nullptr ? absl::StrCat(info->test_suite_name(), ".", info->name()) : "anvil";
+  for (char& c : name) {
+    if (c == '/') c = '_';
+  }
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / absl::StrCat("anvil_test_", ::getpid(), "_", name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot read " << path;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void WriteFile(const std::string& path, const std::string& contents) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << contents;
+  ASSERT_TRUE(out.good()) << "cannot write " << path;
+}
+
+Model ParseModelOrDie(const std::string& text) {
+  auto model = ParseModelText(text, "test.pbtxt", Ops());
+  if (!model.ok()) {
+    ADD_FAILURE() << model.status();
+    return Model{};
+  }
+  return std::move(*model);
+}
+
+CommandResult RunCommand(const std::string& command, bool merge_stderr) {
+  CommandResult result;
+  const std::string full = merge_stderr ? command + " 2>&1" : command;
+  FILE* pipe = ::popen(full.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+bool InCi() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+}  // namespace anvil::testing

@@ -1,0 +1,38 @@
+// Helpers shared by the test suites: paths to test data and ../shared, temporary files, parsing
+// hand-written text-form graphs.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "graph/graph.h"
+
+namespace anvil::testing {
+
+// A file under the repository ("tests/data/toy_llama.pbtxt").
+std::string SourcePath(const std::string& relative);
+// A file under ../shared (or $ANVIL_SHARED_DIR): "models/stories260K.bin".
+std::string SharedPath(const std::string& relative);
+// The built `anvil` program.
+std::string AnvilBinary();
+// A fresh empty directory for this test, removed at exit.
+std::string TempDir();
+
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& contents);
+
+// Parses a text-form model with the standard op registry; fails the test on error.
+Model ParseModelOrDie(const std::string& text);
+
+// Runs a shell command; returns its exit code and captures stdout (+ stderr if merge_stderr).
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+CommandResult RunCommand(const std::string& command, bool merge_stderr = true);
+
+// True when running under CI (CI=true): tests that need a tool or device must then fail rather
+// than skip.
+bool InCi();
+
+}  // namespace anvil::testing

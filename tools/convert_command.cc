@@ -1,0 +1,47 @@
+// anvil convert FORMAT INPUT -o OUTPUT: make a .graph (or .pbtxt) from another form of a model.
+#include <iostream>
+
+#include "absl/strings/match.h"
+#include "graph/model_io.h"
+#include "ops/registry.h"
+#include "tools/commands.h"
+#include "tools/flags.h"
+
+namespace anvil::cli {
+namespace {
+
+absl::Status WriteModel(const Model& model, const std::string& path) {
+  if (absl::EndsWith(path, ".pbtxt")) return SaveModelText(model, path);
+  return SaveModel(model, path);
+}
+
+}  // namespace
+
+int ConvertCommand(int argc, char** argv) {
+  std::string output;
+  FlagSet flags("anvil convert FORMAT INPUT -o OUTPUT [flags]",
+                "Converts a model into an anvil .graph (or, if OUTPUT ends in .pbtxt, the text form).\n"
+                "FORMAT:\n"
+                "  pbtxt    an anvil model in either form (.pbtxt text or .graph); rewrites it");
+  flags.String("output", &output, "the file to write (written atomically)", 'o');
+  auto args = flags.Parse(argc, argv, 2);
+  if (!args.ok()) return UsageError("convert", std::string(args.status().message()));
+  if (flags.help_requested()) {
+    std::cout << flags.Help();
+    return 0;
+  }
+  if (args->size() != 2) return UsageError("convert", "expects FORMAT and INPUT");
+  if (output.empty()) return UsageError("convert", "-o OUTPUT is required");
+  const std::string& format = (*args)[0];
+  const std::string& input = (*args)[1];
+  if (format == "pbtxt") {
+    auto model = LoadModel(input, Ops());
+    if (!model.ok()) return Fail(model.status());
+    if (absl::Status s = WriteModel(*model, output); !s.ok()) return Fail(s);
+    std::cerr << "wrote " << output << "\n";
+    return 0;
+  }
+  return UsageError("convert", "unknown FORMAT '" + format + "' (known: pbtxt)");
+}
+
+}  // namespace anvil::cli

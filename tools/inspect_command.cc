@@ -1,0 +1,169 @@
+// anvil inspect FILE: what a model is and what running it costs.
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "graph/model_io.h"
+#include "graph/model_stats.h"
+#include "nlohmann/json.hpp"
+#include "ops/registry.h"
+#include "tools/commands.h"
+#include "tools/flags.h"
+#include "tools/format.h"
+
+namespace anvil::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string ConfigLine(const ModelConfig& c) {
+  if (c.family.empty() && c.num_layers == 0) return "(none: a hand-written graph)";
+  std::string s = absl::StrCat(c.family.empty() ? "?" : c.family, ": vocab ", c.vocab_size, ", hidden ",
+                               c.hidden_size, ", ffn ", c.intermediate_size, ", layers ", c.num_layers,
+                               ", heads ", c.num_heads, " (kv ", c.num_kv_heads, ", head_dim ", c.head_dim,
+                               "), rope ", c.rope_layout, " theta ", c.rope_theta);
+  if (!c.rope_scaling.type.empty()) absl::StrAppend(&s, " scaling ", c.rope_scaling.type, " x", c.rope_scaling.factor);
+  absl::StrAppend(&s, ", rms eps ", c.rms_norm_eps);
+  if (c.qk_norm) absl::StrAppend(&s, ", qk-norm");
+  if (c.attention_bias) absl::StrAppend(&s, ", qkv bias");
+  if (c.sliding_window > 0) absl::StrAppend(&s, ", sliding window ", c.sliding_window);
+  if (c.tie_embeddings) absl::StrAppend(&s, ", tied embeddings");
+  absl::StrAppend(&s, ", max context ", c.max_context);
+  return s;
+}
+
+std::string ChecksumLine(const Model& m, bool verified) {
+  if (m.checksum.algorithm.empty()) return "none recorded";
+  std::string s = absl::StrFormat("%s %08x over %d data bytes", m.checksum.algorithm, m.checksum.value,
+                                  m.checksum.data_length);
+  return absl::StrCat(s, verified ? " (verified: data matches)" : " (not verified; --verify reads all data)");
+}
+
+Json ConfigJson(const ModelConfig& c) {
+  Json j;
+  j["family"] = c.family;
+  j["vocab_size"] = c.vocab_size;
+  j["hidden_size"] = c.hidden_size;
+  j["intermediate_size"] = c.intermediate_size;
+  j["num_layers"] = c.num_layers;
+  j["num_heads"] = c.num_heads;
+  j["num_kv_heads"] = c.num_kv_heads;
+  j["head_dim"] = c.head_dim;
+  j["rope_theta"] = c.rope_theta;
+  j["rope_layout"] = c.rope_layout;
+  if (!c.rope_scaling.type.empty()) {
+    j["rope_scaling"] = {{"type", c.rope_scaling.type},
+                         {"factor", c.rope_scaling.factor},
+                         {"low_freq_factor", c.rope_scaling.low_freq_factor},
+                         {"high_freq_factor", c.rope_scaling.high_freq_factor},
+                         {"original_max_position", c.rope_scaling.original_max_position}};
+  }
+  j["rms_norm_eps"] = c.rms_norm_eps;
+  j["qk_norm"] = c.qk_norm;
+  j["attention_bias"] = c.attention_bias;
+  j["sliding_window"] = c.sliding_window;
+  j["tie_embeddings"] = c.tie_embeddings;
+  j["bos_ids"] = c.bos_ids;
+  j["eos_ids"] = c.eos_ids;
+  j["max_context"] = c.max_context;
+  return j;
+}
+
+void PrintHuman(const std::string& path, const Model& m, const ModelStats& s, bool verified) {
+  auto row = [](absl::string_view key, const std::string& value) {
+    std::cout << absl::StrFormat("  %-13s %s\n", key, value);
+  };
+  std::cout << path << "\n";
+  row("format", absl::StrCat(m.text_form ? "anvil text form (.pbtxt)" : "anvil graph container v1", ", opset ", m.opset_version, ", producer \"", m.producer, "\""));
+  row("checksum", ChecksumLine(m, verified));
+  row("config", ConfigLine(m.config));
+  if (m.tokenizer) {
+    row("tokenizer", absl::StrCat(m.tokenizer->type, ", ", m.tokenizer->pieces.size(), " pieces, bos ",
+                                  m.tokenizer->bos_id, ", eos ", m.tokenizer->eos_id));
+  }
+  row("nodes", absl::StrCat(s.nodes));
+  std::vector<std::string> ops;
+  for (const auto& [op, count] : s.op_histogram) ops.push_back(absl::StrCat(op, " ", count));
+  row("ops", absl::StrJoin(ops, ", "));
+  row("parameters", absl::StrCat(HumanCount(static_cast<double>(s.params)), " (", HumanBytes(static_cast<double>(s.weight_bytes)), ")"));
+  for (const auto& [dtype, t] : s.weights_by_dtype) {
+    row(absl::StrCat("  ", DTypeName(dtype)),
+        absl::StrCat(t.tensors, " tensors, ", HumanCount(static_cast<double>(t.params)), " params, ", HumanBytes(static_cast<double>(t.bytes))));
+  }
+  row("KV cache", absl::StrCat(HumanBytes(static_cast<double>(s.kv_bytes_per_token)), " per token, ",
+                               HumanBytes(static_cast<double>(s.kv_bytes_at_context)), " at ", s.context, " tokens"));
+  row("per token", absl::StrCat("reads ", HumanBytes(s.weight_bytes_per_token), " of weights; ",
+                                HumanCount(s.flops_per_token_first), "FLOP at position 0, ",
+                                HumanCount(s.flops_per_token_last), "FLOP at position ", s.context - 1));
+}
+
+Json StatsJson(const std::string& path, const Model& m, const ModelStats& s, bool verified) {
+  Json j;
+  j["path"] = path;
+  j["opset"] = m.opset_version;
+  j["producer"] = m.producer;
+  j["checksum"] = {{"algorithm", m.checksum.algorithm},
+                   {"value", m.checksum.value},
+                   {"data_length", m.checksum.data_length},
+                   {"verified", verified}};
+  j["config"] = ConfigJson(m.config);
+  if (m.tokenizer) {
+    j["tokenizer"] = {{"type", m.tokenizer->type},
+                      {"pieces", m.tokenizer->pieces.size()},
+                      {"bos_id", m.tokenizer->bos_id},
+                      {"eos_id", m.tokenizer->eos_id}};
+  }
+  j["nodes"] = s.nodes;
+  j["ops"] = s.op_histogram;
+  j["parameters"] = s.params;
+  j["weight_bytes"] = s.weight_bytes;
+  Json by_dtype = Json::object();
+  for (const auto& [dtype, t] : s.weights_by_dtype) {
+    by_dtype[std::string(DTypeName(dtype))] = {{"tensors", t.tensors}, {"params", t.params}, {"bytes", t.bytes}};
+  }
+  j["weights_by_dtype"] = by_dtype;
+  j["context"] = s.context;
+  j["kv_bytes_per_token"] = s.kv_bytes_per_token;
+  j["kv_bytes_at_context"] = s.kv_bytes_at_context;
+  j["weight_bytes_per_token"] = s.weight_bytes_per_token;
+  j["flops_per_token_first"] = s.flops_per_token_first;
+  j["flops_per_token_last"] = s.flops_per_token_last;
+  return j;
+}
+
+}  // namespace
+
+int InspectCommand(int argc, char** argv) {
+  bool json = false, verify = false;
+  int64_t context = 0;
+  FlagSet flags("anvil inspect FILE [flags]",
+                "Summarizes a model (.graph or .pbtxt): format and checksum, config, op histogram,\n"
+                "parameters and bytes per dtype, KV-cache bytes, and the weight bytes and FLOPs of\n"
+                "one decoded token.");
+  flags.Bool("json", &json, "print JSON instead of text");
+  flags.Bool("verify", &verify, "read all tensor data and check it against the stored CRC32");
+  flags.Int("context", &context, "KV capacity the figures assume (default: the model's max context)");
+  auto args = flags.Parse(argc, argv, 2);
+  if (!args.ok()) return UsageError("inspect", std::string(args.status().message()));
+  if (flags.help_requested()) {
+    std::cout << flags.Help();
+    return 0;
+  }
+  if (args->size() != 1) return UsageError("inspect", "expects exactly one FILE");
+  const std::string& path = (*args)[0];
+  LoadOptions options;
+  options.verify_checksum = verify;
+  auto model = LoadModel(path, Ops(), options);
+  if (!model.ok()) return Fail(model.status());
+  auto stats = ComputeModelStats(*model, Ops(), context > 0 ? context : DefaultContext(*model));
+  if (!stats.ok()) return Fail(stats.status());
+  if (json) {
+    std::cout << StatsJson(path, *model, *stats, verify).dump(2) << "\n";
+  } else {
+    PrintHuman(path, *model, *stats, verify);
+  }
+  return 0;
+}
+
+}  // namespace anvil::cli
