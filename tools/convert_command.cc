@@ -3,6 +3,7 @@
 
 #include "absl/strings/match.h"
 #include "graph/model_io.h"
+#include "models/importers/llama2c.h"
 #include "ops/registry.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
@@ -18,12 +19,15 @@ absl::Status WriteModel(const Model& model, const std::string& path) {
 }  // namespace
 
 int ConvertCommand(int argc, char** argv) {
-  std::string output;
+  std::string output, tokenizer;
   FlagSet flags("anvil convert FORMAT INPUT -o OUTPUT [flags]",
                 "Converts a model into an anvil .graph (or, if OUTPUT ends in .pbtxt, the text form).\n"
                 "FORMAT:\n"
-                "  pbtxt    an anvil model in either form (.pbtxt text or .graph); rewrites it");
+                "  llama2c  a llama2.c checkpoint (.bin), with --tokenizer tokenizer.bin\n"
+                "  pbtxt    an anvil model in either form (.pbtxt text or .graph); rewrites it\n"
+                "Example: anvil convert llama2c stories260K.bin --tokenizer tok512.bin -o stories260K.graph");
   flags.String("output", &output, "the file to write (written atomically)", 'o');
+  flags.String("tokenizer", &tokenizer, "llama2c: the tokenizer.bin that goes with the checkpoint");
   auto args = flags.Parse(argc, argv, 2);
   if (!args.ok()) return UsageError("convert", std::string(args.status().message()));
   if (flags.help_requested()) {
@@ -34,6 +38,14 @@ int ConvertCommand(int argc, char** argv) {
   if (output.empty()) return UsageError("convert", "-o OUTPUT is required");
   const std::string& format = (*args)[0];
   const std::string& input = (*args)[1];
+  if (format == "llama2c") {
+    if (tokenizer.empty()) return UsageError("convert", "llama2c needs --tokenizer tokenizer.bin");
+    auto model = ImportLlama2c(input, tokenizer);
+    if (!model.ok()) return Fail(model.status());
+    if (absl::Status s = WriteModel(*model, output); !s.ok()) return Fail(s);
+    std::cerr << "wrote " << output << "\n";
+    return 0;
+  }
   if (format == "pbtxt") {
     auto model = LoadModel(input, Ops());
     if (!model.ok()) return Fail(model.status());
@@ -41,7 +53,7 @@ int ConvertCommand(int argc, char** argv) {
     std::cerr << "wrote " << output << "\n";
     return 0;
   }
-  return UsageError("convert", "unknown FORMAT '" + format + "' (known: pbtxt)");
+  return UsageError("convert", "unknown FORMAT '" + format + "' (known: llama2c, pbtxt)");
 }
 
 }  // namespace anvil::cli

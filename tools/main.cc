@@ -15,6 +15,7 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
+    {"run", RunCommand, "generate text with a model"},
     {"inspect", InspectCommand, "summarize a model: config, ops, parameters, KV cache, FLOPs per token"},
     {"dump", DumpCommand, "print a model's graph as text, JSON or Graphviz DOT"},
     {"convert", ConvertCommand, "make a .graph from a checkpoint or a text-form model"},

@@ -1,0 +1,108 @@
+#include "executors/cpu/cpu_executor.h"
+
+#include <cblas.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "base/status.h"
+#include "executors/cpu/kernel.h"
+#include "executors/host_plan.h"
+#include "tbb/task_arena.h"
+
+namespace anvil {
+namespace {
+
+using cpu::BindContext;
+using cpu::CpuKernel;
+using cpu::CpuTensor;
+using cpu::StepState;
+
+class CpuPlan : public HostPlan {
+ public:
+  explicit CpuPlan(tbb::task_arena& arena) : arena_(arena) {}
+
+  absl::Status Build(const Graph& graph, const OpRegistry& registry, const Specialization& spec,
+                     HostStateStore& states) {
+    ANVIL_RETURN_IF_ERROR(Layout(graph, registry, spec, states));
+    for (NodeId id : graph.order()) {
+      const Node& node = graph.node(id);
+      const OpDef* def = registry.Find(node.op);
+      if (def != nullptr && def->is_view) continue;  // shares its input's bytes
+      const cpu::KernelFactory factory = cpu::FindKernel(node.op);
+      if (factory == nullptr) {
+        return absl::UnimplementedError(absl::StrCat("node '", node.name, "': the CPU executor has no kernel for op '",
+                                                     node.op, "'"));
+      }
+      BindContext ctx{node, {}, {}};
+      for (ValueId in : node.inputs) ctx.inputs.push_back(Tensor(in));
+      for (ValueId out : node.outputs) ctx.outputs.push_back(Tensor(out));
+      ANVIL_ASSIGN_OR_RETURN(CpuKernel kernel, factory(ctx), absl::StrCat("node '", node.name, "' (", node.op, ")"));
+      kernels_.push_back(std::move(kernel));
+      kernel_nodes_.push_back(node.name);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Run(int64_t position) override {
+    step_.position = position;
+    absl::Status status;
+    arena_.execute([&] {
+      for (size_t i = 0; i < kernels_.size(); ++i) {
+        status = kernels_[i](step_);
+        if (!status.ok()) {
+          status = Annotate(status, absl::StrCat("node '", kernel_nodes_[i], "'"));
+          return;
+        }
+      }
+    });
+    return status;
+  }
+
+ private:
+  CpuTensor Tensor(ValueId id) const {
+    if (id == kNoValue) return CpuTensor{};
+    const Binding& b = binding(id);
+    return CpuTensor{b.dtype, b.dims, b.data};
+  }
+
+  tbb::task_arena& arena_;
+  StepState step_;
+  std::vector<CpuKernel> kernels_;
+  std::vector<std::string> kernel_nodes_;
+};
+
+class CpuExecutor : public Executor {
+ public:
+  CpuExecutor(const OpRegistry& registry, int threads) : registry_(registry), arena_(threads) {
+    // OpenBLAS runs single-threaded inside our TBB tasks; the kernels split the work.
+    openblas_set_num_threads(1);
+  }
+
+  std::string name() const override { return "cpu"; }
+
+  absl::StatusOr<std::unique_ptr<StateStore>> CreateStates(const Graph& graph, int64_t capacity) override {
+    ANVIL_ASSIGN_OR_RETURN(auto store, HostStateStore::Create(graph, capacity));
+    return std::unique_ptr<StateStore>(std::move(store));
+  }
+
+  absl::StatusOr<std::unique_ptr<Plan>> Compile(const Graph& graph, const Specialization& spec,
+                                                StateStore& states) override {
+    auto plan = std::make_unique<CpuPlan>(arena_);
+    ANVIL_RETURN_IF_ERROR(plan->Build(graph, registry_, spec, static_cast<HostStateStore&>(states)));
+    return std::unique_ptr<Plan>(std::move(plan));
+  }
+
+ private:
+  const OpRegistry& registry_;
+  tbb::task_arena arena_;
+};
+
+}  // namespace
+
+std::shared_ptr<Executor> MakeCpuExecutor(const OpRegistry& registry, const CpuExecutorOptions& options) {
+  const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+  return std::make_shared<CpuExecutor>(registry, threads > 0 ? threads : 1);
+}
+
+}  // namespace anvil

@@ -1,0 +1,42 @@
+// Every op on the CPU executor against the reference kernels (NMSE thresholds per op family), and
+// bitwise identical results with 1 and 2 threads.
+#include "executors/cpu/cpu_executor.h"
+#include "executors/reference/reference_executor.h"
+#include "gtest/gtest.h"
+#include "ops/registry.h"
+#include "tests/executors/conformance.h"
+#include "tests/executors/op_cases.h"
+
+namespace anvil::testing {
+namespace {
+
+class CpuConformanceTest : public ::testing::TestWithParam<OpCase> {};
+
+TEST_P(CpuConformanceTest, MatchesReference) {
+  const OpCase& c = GetParam();
+  // Fresh random inputs each run; the seed is printed so a failure can be replayed.
+  const uint64_t seed = ::testing::UnitTest::GetInstance()->random_seed() * 7919 + std::hash<std::string>()(c.label);
+  SCOPED_TRACE(::testing::Message() << "seed " << seed);
+  auto model = BuildCaseModel(c, seed);
+  ASSERT_TRUE(model.ok()) << model.status();
+  auto reference = RunCase(*MakeReferenceExecutor(Ops()), *model, c, seed);
+  ASSERT_TRUE(reference.ok()) << reference.status();
+  auto one = RunCase(*MakeCpuExecutor(Ops(), {.threads = 1}), *model, c, seed);
+  ASSERT_TRUE(one.ok()) << one.status();
+  auto two = RunCase(*MakeCpuExecutor(Ops(), {.threads = 2}), *model, c, seed);
+  ASSERT_TRUE(two.ok()) << two.status();
+  for (size_t i = 0; i < reference->outputs.size(); ++i) {
+    const double nmse = Nmse(one->outputs[i], reference->outputs[i]);
+    EXPECT_LE(nmse, c.max_nmse) << "output " << i;
+    EXPECT_EQ(one->outputs[i], two->outputs[i]) << "output " << i << " differs between 1 and 2 threads";
+  }
+  for (size_t i = 0; i < reference->states.size(); ++i) {
+    EXPECT_LE(Nmse(one->states[i], reference->states[i]), c.max_nmse) << "state " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Ops, CpuConformanceTest, ::testing::ValuesIn(AllOpCases()),
+                         [](const ::testing::TestParamInfo<OpCase>& info) { return TestName(info.param.label); });
+
+}  // namespace
+}  // namespace anvil::testing

@@ -1,0 +1,109 @@
+// `anvil convert llama2c` + `anvil run` as a user runs them, against llama2.c's golden output.
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/test_util.h"
+
+namespace anvil {
+namespace {
+
+using ::anvil::testing::AnvilBinary;
+using ::anvil::testing::RunCommand;
+using ::anvil::testing::SharedPath;
+
+class RunTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(::testing::TempDir() + "/anvil_run_test");
+    RunCommand("mkdir -p " + *dir_);
+    model_ = new std::string(*dir_ + "/stories260K.graph");
+    auto r = RunCommand(absl::StrCat(AnvilBinary(), " convert llama2c ", SharedPath("models/stories260K.bin"),
+                                     " --tokenizer ", SharedPath("models/tok512.bin"), " -o ", *model_));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  static std::string Anvil(const std::string& args) { return absl::StrCat(AnvilBinary(), " ", args); }
+  static nlohmann::json Golden() {
+    std::ifstream in(SharedPath("models/golden/stories260K.bos256.json"));
+    return nlohmann::json::parse(in);
+  }
+  static std::string* dir_;
+  static std::string* model_;
+};
+std::string* RunTest::dir_ = nullptr;
+std::string* RunTest::model_ = nullptr;
+
+TEST_F(RunTest, GreedyFromBosPrintsTheGoldenText) {
+  auto r = RunCommand(Anvil("run -m " + *model_ + " -n 256 --temp 0"), /*merge_stderr=*/false);
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.output, Golden()["text"].get<std::string>());
+}
+
+TEST_F(RunTest, PrintIdsAndDumpLogits) {
+  const std::string logits = *dir_ + "/logits.f32";
+  auto r = RunCommand(Anvil("run -m " + *model_ + " -n 256 --temp 0 --print-ids --dump-logits " + logits), false);
+  ASSERT_EQ(r.exit_code, 0);
+  const nlohmann::json golden = Golden();
+  std::string expected;
+  for (int id : golden["greedy_next_ids"]) absl::StrAppend(&expected, expected.empty() ? "" : " ", id);
+  EXPECT_EQ(r.output, expected + "\n");
+  const std::string mine = ::anvil::testing::ReadFile(logits);
+  const std::string theirs = ::anvil::testing::ReadFile(SharedPath("models/golden/stories260K.bos256.logits.f32"));
+  ASSERT_EQ(mine.size(), theirs.size());
+  float worst = 0;
+  for (size_t i = 0; i < mine.size(); i += 4) {
+    float a, b;
+    std::memcpy(&a, mine.data() + i, 4);
+    std::memcpy(&b, theirs.data() + i, 4);
+    worst = std::max(worst, std::fabs(a - b));
+  }
+  EXPECT_LE(worst, 1e-4f);
+}
+
+TEST_F(RunTest, TextPromptIsEchoedAndContinued) {
+  auto r = RunCommand(Anvil("run -m " + *model_ + " -p 'Once upon a time' -n 12 --temp 0"), false);
+  ASSERT_EQ(r.exit_code, 0);
+  // The golden run from BOS starts with the same words, so greedy continues it the same way.
+  EXPECT_TRUE(absl::StartsWith(Golden()["text"].get<std::string>(), r.output.substr(0, r.output.size() - 1)))
+      << r.output;
+  EXPECT_GT(r.output.size(), 30u);
+}
+
+TEST_F(RunTest, SpeedReportGoesToStderr) {
+  auto r = RunCommand(Anvil("run -m " + *model_ + " -n 8 --seed 3 2>&1 >/dev/null"), false);
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(r.output, "prefill: 1 tokens in")) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "decode:  7 tokens in")) << r.output;
+}
+
+TEST_F(RunTest, SeededSamplingIsReproducible) {
+  const std::string cmd = Anvil("run -m " + *model_ + " -n 40 --temp 0.9 --top-k 20 --top-p 0.9 --seed 1234");
+  auto a = RunCommand(cmd, false);
+  auto b = RunCommand(cmd + " --threads 1", false);
+  ASSERT_EQ(a.exit_code, 0);
+  EXPECT_EQ(a.output, b.output);
+}
+
+TEST_F(RunTest, BadInputGivesOneClearLine) {
+  auto bad_id = RunCommand(Anvil("run -m " + *model_ + " --prompt-ids 1,600 -n 4"));
+  EXPECT_EQ(bad_id.exit_code, 1);
+  EXPECT_EQ(bad_id.output, "anvil: --prompt-ids: token id 600 is outside the vocabulary (512 tokens)\n");
+  auto too_long = RunCommand(Anvil("run -m " + *model_ + " -p 'Once upon a time there was a big dog' --ctx 4 -n 4"));
+  EXPECT_EQ(too_long.exit_code, 1);
+  EXPECT_EQ(too_long.output,
+            "anvil: the prompt has 11 tokens but the KV cache has room for 4 (capacity 4); raise --ctx or shorten it\n");
+  auto truncated = RunCommand("head -c 9000 " + SharedPath("models/stories260K.bin") + " > " + *dir_ + "/cut.bin && " +
+                              Anvil("convert llama2c " + *dir_ + "/cut.bin --tokenizer " + SharedPath("models/tok512.bin") +
+                                    " -o " + *dir_ + "/cut.graph"));
+  EXPECT_EQ(truncated.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(truncated.output, "truncated: the header describes more weights than the 9000-byte file holds"))
+      << truncated.output;
+  auto usage = RunCommand(Anvil("run -m " + *model_ + " --temp -1"));
+  EXPECT_EQ(usage.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(usage.output, "--temp must be >= 0")) << usage.output;
+}
+
+}  // namespace
+}  // namespace anvil

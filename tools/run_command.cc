@@ -1,0 +1,160 @@
+// anvil run -m FILE -p PROMPT -n N: generate text. Text goes to stdout as it is generated; the
+// timing summary goes to stderr.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "executors/cpu/cpu_executor.h"
+#include "executors/reference/reference_executor.h"
+#include "executors/session.h"
+#include "graph/model_io.h"
+#include "models/generate.h"
+#include "models/tokenizer/tokenizer.h"
+#include "ops/registry.h"
+#include "tools/commands.h"
+#include "tools/flags.h"
+
+namespace anvil::cli {
+
+int RunCommand(int argc, char** argv) {
+  std::string model_path, prompt, prompt_ids_text, dump_logits, executor_name = "cpu";
+  int64_t max_tokens = 128, threads = 0, top_k = 40, seed = 0, context = 0;
+  double temperature = 0.8, top_p = 0.95;
+  bool print_ids = false, ignore_eos = false;
+  FlagSet flags("anvil run -m FILE [-p PROMPT] [-n N] [flags]",
+                "Generates text with a model. An empty prompt starts from BOS alone. The text streams to\n"
+                "stdout; prefill and decode speed go to stderr.");
+  flags.String("model", &model_path, "the model (.graph or .pbtxt)", 'm');
+  flags.String("prompt", &prompt, "prompt text (BOS is prepended)", 'p');
+  flags.Int("n-predict", &max_tokens, "tokens to generate", 'n');
+  flags.Double("temp", &temperature, "sampling temperature; 0 = greedy");
+  flags.Int("top-k", &top_k, "sample from the k most likely tokens; 0 = all");
+  flags.Double("top-p", &top_p, "sample from the smallest set with probability > p; 1 = off");
+  flags.Int("seed", &seed, "random seed; 0 = from the clock");
+  flags.Int("threads", &threads, "CPU threads; 0 = all", 't');
+  flags.Int("ctx", &context, "KV-cache capacity in tokens; 0 = the model's max context", 'c');
+  flags.String("executor", &executor_name, "cpu, or reference (the scalar reference kernels: slow, for checking)");
+  flags.String("prompt-ids", &prompt_ids_text, "comma-separated token ids instead of -p (no BOS added)");
+  flags.Bool("print-ids", &print_ids, "print generated token ids (space-separated) instead of text");
+  flags.String("dump-logits", &dump_logits,
+               "write every fed token's logits (f32 little-endian, one vocab-size row per token) to this file; "
+               "the prompt is then fed one token per step");
+  flags.Bool("ignore-eos", &ignore_eos, "keep generating past end-of-sequence tokens");
+  auto args = flags.Parse(argc, argv, 2);
+  if (!args.ok()) return UsageError("run", std::string(args.status().message()));
+  if (flags.help_requested()) {
+    std::cout << flags.Help();
+    return 0;
+  }
+  if (!args->empty()) return UsageError("run", "unexpected argument '" + (*args)[0] + "'");
+  if (model_path.empty()) return UsageError("run", "-m FILE is required");
+  if (!prompt.empty() && !prompt_ids_text.empty()) return UsageError("run", "give -p or --prompt-ids, not both");
+  if (max_tokens < 0) return UsageError("run", "-n must be >= 0");
+  if (executor_name != "cpu" && executor_name != "reference") {
+    return UsageError("run", "--executor must be cpu or reference, got '" + executor_name + "'");
+  }
+
+  auto loaded = LoadModel(model_path, Ops());
+  if (!loaded.ok()) return Fail(loaded.status());
+  auto model = std::make_shared<const Model>(std::move(*loaded));
+
+  std::unique_ptr<Tokenizer> tokenizer;
+  if (model->tokenizer) {
+    auto t = CreateTokenizer(*model->tokenizer);
+    if (!t.ok()) return Fail(t.status());
+    tokenizer = std::move(*t);
+  }
+  std::vector<int32_t> prompt_ids;
+  if (!prompt_ids_text.empty()) {
+    auto ids = ParseIntList(prompt_ids_text);
+    if (!ids.ok()) return UsageError("run", "--prompt-ids: " + std::string(ids.status().message()));
+    for (int64_t id : *ids) {
+      if (id < 0 || id >= model->config.vocab_size) {
+        return Fail(absl::OutOfRangeError(absl::StrFormat("--prompt-ids: token id %d is outside the vocabulary (%d tokens)",
+                                                          id, model->config.vocab_size)));
+      }
+      prompt_ids.push_back(static_cast<int32_t>(id));
+    }
+  } else if (tokenizer == nullptr) {
+    return Fail(absl::FailedPreconditionError(model_path + " has no tokenizer; use --prompt-ids and --print-ids"));
+  } else {
+    auto ids = tokenizer->Encode(prompt, /*add_bos=*/true);
+    if (!ids.ok()) return Fail(ids.status());
+    prompt_ids = std::move(*ids);
+  }
+  if (prompt_ids.empty()) return UsageError("run", "--prompt-ids is empty");
+
+  CpuExecutorOptions cpu_options;
+  cpu_options.threads = static_cast<int>(threads);
+  SessionOptions session_options;
+  session_options.capacity = context;
+  std::shared_ptr<Executor> executor =
+      executor_name == "reference" ? MakeReferenceExecutor(Ops()) : MakeCpuExecutor(Ops(), cpu_options);
+  auto session = Session::Create(model, executor, session_options);
+  if (!session.ok()) return Fail(session.status());
+
+  std::ofstream logits_file;
+  if (!dump_logits.empty()) {
+    logits_file.open(dump_logits, std::ios::binary | std::ios::trunc);
+    if (!logits_file) return Fail(absl::PermissionDeniedError("cannot write " + dump_logits));
+  }
+
+  GenerateOptions options;
+  options.max_tokens = max_tokens;
+  options.sampler.temperature = static_cast<float>(temperature);
+  options.sampler.top_k = top_k;
+  options.sampler.top_p = static_cast<float>(top_p);
+  options.sampler.seed = static_cast<uint64_t>(seed);
+  if (!ignore_eos) options.stop_ids = model->config.eos_ids;
+  options.prompt_one_by_one = !dump_logits.empty();
+  int32_t previous = prompt_ids.back();
+  bool first_id = true;
+  options.on_token = [&](int32_t id) {
+    if (print_ids) {
+      std::printf(first_id ? "%d" : " %d", id);
+      first_id = false;
+    } else if (tokenizer != nullptr) {
+      const std::string piece = tokenizer->Decode(previous, id);
+      if (IsDisplayable(piece)) std::fwrite(piece.data(), 1, piece.size(), stdout);
+    }
+    previous = id;
+    std::fflush(stdout);
+  };
+  if (logits_file.is_open()) {
+    options.on_logits = [&](int32_t, absl::Span<const float> logits) {
+      logits_file.write(reinterpret_cast<const char*>(logits.data()), static_cast<std::streamsize>(logits.size() * 4));
+    };
+  }
+  // Echo the prompt the way it reads (llama.cpp does the same), then stream the continuation.
+  options.on_prompt_done = [&] {
+    if (print_ids || tokenizer == nullptr) return;
+    int32_t before = -1;
+    for (int32_t id : prompt_ids) {
+      const std::string piece = tokenizer->Decode(before, id);
+      if (IsDisplayable(piece)) std::fwrite(piece.data(), 1, piece.size(), stdout);
+      before = id;
+    }
+  };
+  auto stats = Generate(**session, prompt_ids, options);
+  if (!stats.ok()) return Fail(stats.status());
+  std::printf("\n");
+  std::fflush(stdout);
+  if (logits_file.is_open()) {
+    logits_file.close();
+    if (!logits_file) return Fail(absl::DataLossError("writing " + dump_logits + " failed"));
+  }
+  const int64_t decoded = std::max<int64_t>(stats->generated_tokens - 1, 0);
+  std::fprintf(stderr, "prefill: %lld tokens in %.2f ms (%.1f tokens/s)\n", static_cast<long long>(stats->prompt_tokens),
+               stats->prefill_seconds * 1e3, stats->prompt_tokens / std::max(stats->prefill_seconds, 1e-9));
+  std::fprintf(stderr, "decode:  %lld tokens in %.2f ms (%.1f tokens/s)\n", static_cast<long long>(decoded),
+               stats->decode_seconds * 1e3, decoded / std::max(stats->decode_seconds, 1e-9));
+  if (stats->stopped_at_capacity) {
+    std::fprintf(stderr, "stopped: the KV cache is full (%lld tokens); raise --ctx\n",
+                 static_cast<long long>((*session)->capacity()));
+  }
+  return 0;
+}
+
+}  // namespace anvil::cli
