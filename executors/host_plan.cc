@@ -16,7 +16,9 @@ absl::Status HostPlan::Layout(const Graph& graph, const OpRegistry& registry, co
   }
   spec_ = spec;
   const SymbolBindings symbols = {{kTokensSymbol, spec.tokens}, {kCapacitySymbol, spec.capacity}};
-  ANVIL_ASSIGN_OR_RETURN(MemoryPlan memory, PlanMemory(graph, registry, symbols));
+  MemoryPlanOptions options;
+  options.in_place = graph.memory_in_place;
+  ANVIL_ASSIGN_OR_RETURN(MemoryPlan memory, PlanMemory(graph, registry, symbols, options));
   arena_ = AlignedBuffer(memory.arena_bytes);
   if (!arena_.ok()) {
     return absl::ResourceExhaustedError(absl::StrCat("cannot allocate a ", memory.arena_bytes, "-byte activation arena"));

@@ -118,6 +118,28 @@ void Graph::ReplaceAllUses(ValueId from, ValueId to) {
   }
 }
 
+absl::Status Graph::RenameValue(ValueId id, const std::string& name) {
+  Value& v = values_[id];
+  if (v.name == name) return absl::OkStatus();
+  if (!value_by_name_.try_emplace(name, id).second) {
+    return absl::InvalidArgumentError(absl::StrCat("value name '", name, "' is already used"));
+  }
+  value_by_name_.erase(v.name);
+  v.name = name;
+  return absl::OkStatus();
+}
+
+absl::Status Graph::RenameNode(NodeId id, const std::string& name) {
+  Node& n = nodes_[id];
+  if (n.name == name) return absl::OkStatus();
+  if (!node_by_name_.try_emplace(name, id).second) {
+    return absl::InvalidArgumentError(absl::StrCat("node name '", name, "' is already used"));
+  }
+  node_by_name_.erase(n.name);
+  n.name = name;
+  return absl::OkStatus();
+}
+
 std::vector<ValueId> Graph::initializers() const {
   std::vector<ValueId> result;
   for (ValueId id = 0; id < values_.size(); ++id) {
@@ -197,9 +219,13 @@ absl::Status Graph::Toposort() {
 
 std::string Graph::UniqueName(absl::string_view base) const {
   std::string name(base);
-  for (int i = 1; value_by_name_.contains(name) || node_by_name_.contains(name); ++i) {
-    name = absl::StrCat(base, ".", i);
-  }
+  for (int i = 1; value_by_name_.contains(name); ++i) name = absl::StrCat(base, ".", i);
+  return name;
+}
+
+std::string Graph::UniqueNodeName(absl::string_view base) const {
+  std::string name(base);
+  for (int i = 1; node_by_name_.contains(name); ++i) name = absl::StrCat(base, ".", i);
   return name;
 }
 

@@ -80,6 +80,9 @@ class Graph {
   void RemoveValue(ValueId id);
   // Replaces every use of `from` by `to` (node inputs and graph outputs).
   void ReplaceAllUses(ValueId from, ValueId to);
+  // Renames a live value or node; the new name must be free.
+  absl::Status RenameValue(ValueId id, const std::string& name);
+  absl::Status RenameNode(NodeId id, const std::string& name);
 
   const Value& value(ValueId id) const { return values_[id]; }
   Value& value(ValueId id) { return values_[id]; }
@@ -113,8 +116,14 @@ class Graph {
   // Fails, naming a node on the cycle, if the graph has one.
   absl::Status Toposort();
 
-  // A name not used by any value or node, built from `base` ("base", "base.1", ...).
+  // A value name (UniqueName) or node name (UniqueNodeName) not in use yet, built from `base`
+  // ("base", "base.1", ...). Values and nodes have separate namespaces.
   std::string UniqueName(absl::string_view base) const;
+  std::string UniqueNodeName(absl::string_view base) const;
+
+  // Set by the plan_memory pass: executors let ops write their output over an input that dies
+  // there (in-place), on top of liveness-based reuse.
+  bool memory_in_place = false;
 
  private:
   std::vector<Value> values_;

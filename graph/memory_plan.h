@@ -19,13 +19,14 @@ enum class StorageKind { kNone, kArena, kInitializer, kState };
 
 struct ValueStorage {
   StorageKind kind = StorageKind::kNone;
-  ValueId root = kNoValue;  // the value whose buffer this one uses (itself unless a view/alias)
+  ValueId root = kNoValue;  // the value whose buffer this one uses (itself unless a view or alias)
   int64_t offset = 0;       // arena offset of the root buffer (kArena)
   int64_t bytes = 0;        // bytes of this value
 };
 
 struct MemoryPlanOptions {
-  bool reuse = true;  // false: every buffer gets its own memory (the baseline for reports)
+  bool reuse = true;      // false: every buffer gets its own memory (the baseline for reports)
+  bool in_place = false;  // an op may write its output over an input that dies there (OpDef::in_place)
   int64_t alignment = 64;
 };
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
+#include "graph/memory_plan.h"
 
 namespace anvil {
 
@@ -46,6 +47,7 @@ absl::StatusOr<ModelStats> ComputeModelStats(const Model& model, const OpRegistr
     const Node& node = g.node(n);
     ++stats.op_histogram[node.op];
     const OpDef* def = registry.Find(node.op);
+    if (def != nullptr && !def->is_view) ++stats.dispatches;
     if (def == nullptr || !def->cost) continue;
     std::vector<std::vector<int64_t>> in_dims, out_dims;
     std::vector<DType> in_dtypes;
@@ -73,6 +75,14 @@ absl::StatusOr<ModelStats> ComputeModelStats(const Model& model, const OpRegistr
     stats.weight_bytes_per_token += c0.weight_bytes;
     stats.flops_per_token_last += def->cost(last).flops;
   }
+  MemoryPlanOptions planned;
+  planned.in_place = g.memory_in_place;
+  ANVIL_ASSIGN_OR_RETURN(MemoryPlan plan, PlanMemory(g, registry, bindings, planned));
+  stats.activation_bytes = plan.arena_bytes;
+  MemoryPlanOptions separate;
+  separate.reuse = false;
+  ANVIL_ASSIGN_OR_RETURN(MemoryPlan naive, PlanMemory(g, registry, bindings, separate));
+  stats.activation_bytes_no_reuse = naive.arena_bytes;
   return stats;
 }
 

@@ -20,6 +20,7 @@ struct DTypeTotals {
 
 struct ModelStats {
   int64_t nodes = 0;
+  int64_t dispatches = 0;  // kernels a decode step launches (views launch none)
   std::map<std::string, int64_t> op_histogram;
   std::map<DType, DTypeTotals> weights_by_dtype;
   int64_t params = 0;
@@ -30,6 +31,8 @@ struct ModelStats {
   double flops_per_token_first = 0;     // decoding at position 0
   double flops_per_token_last = 0;      // decoding at position context - 1
   double weight_bytes_per_token = 0;    // bytes of weights one decode step reads
+  int64_t activation_bytes = 0;         // decode-step arena as the executors plan it
+  int64_t activation_bytes_no_reuse = 0;  // the same with every buffer separate
 };
 
 // Statistics for decoding with a KV capacity of `context` tokens (T = 1, C = context).

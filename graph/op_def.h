@@ -124,6 +124,9 @@ struct OpDef {
 
   // Output i aliases input `aliases[i]` (written in place, e.g. a KV-cache state), or -1.
   std::vector<int> output_aliases;
+  // Output i may be written over input `in_place[i]` when that input dies at this node (-1: no).
+  // Only for ops whose kernels read each element (or row) before writing the same one.
+  std::vector<int> in_place;
   // The op only re-labels its input's bytes (reshape): output 0 is a view of input 0.
   bool is_view = false;
   // Produced only by the optimizer.
@@ -138,6 +141,9 @@ struct OpDef {
 
   int OutputAlias(int output) const {
     return output < static_cast<int>(output_aliases.size()) ? output_aliases[output] : -1;
+  }
+  int InPlaceInput(int output) const {
+    return output < static_cast<int>(in_place.size()) ? in_place[output] : -1;
   }
 };
 

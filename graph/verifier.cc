@@ -1,5 +1,6 @@
 #include "graph/verifier.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -99,7 +100,47 @@ absl::Status CheckSchema(const Graph& graph, const Node& node, const OpDef& def)
   return absl::OkStatus();
 }
 
+absl::Status CheckAndInfer(Graph& graph, NodeId node_id, const OpRegistry& registry, std::vector<bool>* defined) {
+  Node& node = graph.node(node_id);
+  const std::string label = NodeLabel(node);
+  const OpDef* def = registry.Find(node.op);
+  if (def == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(label, ": unknown op '", node.op, "'"));
+  }
+  ANVIL_RETURN_IF_ERROR(CheckSchema(graph, node, *def), label);
+  ANVIL_ASSIGN_OR_RETURN(std::vector<TensorType> types, def->infer(InferContext(graph, node)), label);
+  if (types.size() != node.outputs.size()) {
+    return absl::InternalError(absl::StrCat(label, ": inference returned ", types.size(),
+                                            " types for ", node.outputs.size(), " outputs"));
+  }
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    const ValueId out = node.outputs[i];
+    Value& v = graph.value(out);
+    if (v.producer != node_id || v.producer_output != static_cast<int>(i)) {
+      return absl::InvalidArgumentError(absl::StrCat(label, ": output ", i, " '", v.name,
+                                                     "' is not owned by this node"));
+    }
+    if (defined != nullptr && (*defined)[out]) {
+      return absl::InvalidArgumentError(absl::StrCat(label, ": output ", i, " '", v.name,
+                                                     "' is defined twice"));
+    }
+    const size_t port = std::min(i, def->outputs.size() - 1);
+    if (!def->outputs[port].dtypes.Contains(types[i].dtype)) {
+      return absl::InternalError(absl::StrCat(label, ": inferred dtype ", DTypeName(types[i].dtype),
+                                              " not allowed for output ", i));
+    }
+    v.type = std::move(types[i]);
+    v.has_type = true;
+    if (defined != nullptr) (*defined)[out] = true;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::Status InferNodeTypes(Graph& graph, NodeId node, const OpRegistry& registry) {
+  return CheckAndInfer(graph, node, registry, nullptr);
+}
 
 absl::Status VerifyGraph(Graph& graph, const OpRegistry& registry) {
   std::vector<bool> defined(graph.value_capacity(), false);
@@ -124,36 +165,7 @@ absl::Status VerifyGraph(Graph& graph, const OpRegistry& registry) {
                                                        "' is not defined before use"));
       }
     }
-    const OpDef* def = registry.Find(node.op);
-    if (def == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(label, ": unknown op '", node.op, "'"));
-    }
-    ANVIL_RETURN_IF_ERROR(CheckSchema(graph, node, *def), label);
-    ANVIL_ASSIGN_OR_RETURN(std::vector<TensorType> types, def->infer(InferContext(graph, node)), label);
-    if (types.size() != node.outputs.size()) {
-      return absl::InternalError(absl::StrCat(label, ": inference returned ", types.size(),
-                                              " types for ", node.outputs.size(), " outputs"));
-    }
-    for (size_t i = 0; i < node.outputs.size(); ++i) {
-      const ValueId out = node.outputs[i];
-      Value& v = graph.value(out);
-      if (v.producer != node_id || v.producer_output != static_cast<int>(i)) {
-        return absl::InvalidArgumentError(absl::StrCat(label, ": output ", i, " '", v.name,
-                                                       "' is not owned by this node"));
-      }
-      if (defined[out]) {
-        return absl::InvalidArgumentError(absl::StrCat(label, ": output ", i, " '", v.name,
-                                                       "' is defined twice"));
-      }
-      const size_t port = std::min(i, def->outputs.size() - 1);
-      if (!def->outputs[port].dtypes.Contains(types[i].dtype)) {
-        return absl::InternalError(absl::StrCat(label, ": inferred dtype ", DTypeName(types[i].dtype),
-                                                " not allowed for output ", i));
-      }
-      v.type = std::move(types[i]);
-      v.has_type = true;
-      defined[out] = true;
-    }
+    ANVIL_RETURN_IF_ERROR(CheckAndInfer(graph, node_id, registry, &defined));
   }
   for (ValueId out : graph.outputs()) {
     if (!defined[out]) {

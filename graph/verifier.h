@@ -13,4 +13,8 @@ namespace anvil {
 // Callers prefix the file name.
 absl::Status VerifyGraph(Graph& graph, const OpRegistry& registry);
 
+// Checks one node against its OpDef and sets the types of its outputs (its inputs must have
+// types). Passes use it for the nodes they create.
+absl::Status InferNodeTypes(Graph& graph, NodeId node, const OpRegistry& registry);
+
 }  // namespace anvil

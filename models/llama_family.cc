@@ -111,9 +111,11 @@ absl::StatusOr<Model> BuildLlamaModel(const ModelConfig& config, WeightMap weigh
   const Attributes rope = RopeAttributes(config);
   Attributes attention;
   if (config.sliding_window > 0) attention.Set("sliding_window", config.sliding_window);
-  auto linear = [&](const std::string& name, ValueId x, int64_t rows, int64_t cols, bool bias) {
-    std::vector<ValueId> in = {x, w.Get(name + ".weight", {rows, cols})};
-    if (bias) in.push_back(w.Get(name + ".bias", {rows}));
+  // Weights are fetched q, k, v (and gate, up) back to back so the file stores them adjacently and
+  // the concat passes can stack them as views, without copying.
+  auto linear = [&](const std::string& name, ValueId x, ValueId weight, ValueId bias = kNoValue) {
+    std::vector<ValueId> in = {x, weight};
+    if (bias != kNoValue) in.push_back(bias);
     return b.Op(name, "linear", in);
   };
   auto heads = [&](const std::string& name, ValueId x, int64_t count) {
@@ -131,9 +133,18 @@ absl::StatusOr<Model> BuildLlamaModel(const ModelConfig& config, WeightMap weigh
 
     // Attention block: norm -> Q/K/V -> [QK-norm] -> RoPE -> cache -> attention -> output -> residual.
     const ValueId h = b.Op(p + "attn_norm", "rms_norm", {x, w.Get(p + "attn_norm.weight", {D})}, norm);
-    ValueId q = heads(p + "q_heads", linear(p + "attn_q", h, H * hd, D, config.attention_bias), H);
-    ValueId k = heads(p + "k_heads", linear(p + "attn_k", h, Hkv * hd, D, config.attention_bias), Hkv);
-    const ValueId v = heads(p + "v_heads", linear(p + "attn_v", h, Hkv * hd, D, config.attention_bias), Hkv);
+    const ValueId wq = w.Get(p + "attn_q.weight", {H * hd, D});
+    const ValueId wk = w.Get(p + "attn_k.weight", {Hkv * hd, D});
+    const ValueId wv = w.Get(p + "attn_v.weight", {Hkv * hd, D});
+    ValueId bq = kNoValue, bk = kNoValue, bv = kNoValue;
+    if (config.attention_bias) {
+      bq = w.Get(p + "attn_q.bias", {H * hd});
+      bk = w.Get(p + "attn_k.bias", {Hkv * hd});
+      bv = w.Get(p + "attn_v.bias", {Hkv * hd});
+    }
+    ValueId q = heads(p + "q_heads", linear(p + "attn_q", h, wq, bq), H);
+    ValueId k = heads(p + "k_heads", linear(p + "attn_k", h, wk, bk), Hkv);
+    const ValueId v = heads(p + "v_heads", linear(p + "attn_v", h, wv, bv), Hkv);
     if (config.qk_norm) {
       q = b.Op(p + "attn_q_norm", "rms_norm", {q, w.Get(p + "attn_q_norm.weight", {hd})}, norm);
       k = b.Op(p + "attn_k_norm", "rms_norm", {k, w.Get(p + "attn_k_norm.weight", {hd})}, norm);
@@ -143,12 +154,14 @@ absl::StatusOr<Model> BuildLlamaModel(const ModelConfig& config, WeightMap weigh
     const ValueId k_all = b.Op(p + "k_write", "kv_cache_write", {k, k_cache});
     const ValueId v_all = b.Op(p + "v_write", "kv_cache_write", {v, v_cache});
     const ValueId attended = b.Op(p + "attn", "attention", {q, k_all, v_all}, attention);
-    x = b.Op(p + "attn_residual", "add", {x, linear(p + "attn_output", attended, D, H * hd, false)});
+    x = b.Op(p + "attn_residual", "add", {x, linear(p + "attn_output", attended, w.Get(p + "attn_output.weight", {D, H * hd}))});
 
     // Feed-forward block: norm -> SwiGLU(gate, up) -> down -> residual.
     const ValueId f = b.Op(p + "ffn_norm", "rms_norm", {x, w.Get(p + "ffn_norm.weight", {D})}, norm);
-    const ValueId act = b.Op(p + "ffn_act", "swiglu", {linear(p + "ffn_gate", f, F, D, false), linear(p + "ffn_up", f, F, D, false)});
-    x = b.Op(p + "ffn_residual", "add", {x, linear(p + "ffn_down", act, D, F, false)});
+    const ValueId w_gate = w.Get(p + "ffn_gate.weight", {F, D});
+    const ValueId w_up = w.Get(p + "ffn_up.weight", {F, D});
+    const ValueId act = b.Op(p + "ffn_act", "swiglu", {linear(p + "ffn_gate", f, w_gate), linear(p + "ffn_up", f, w_up)});
+    x = b.Op(p + "ffn_residual", "add", {x, linear(p + "ffn_down", act, w.Get(p + "ffn_down.weight", {D, F}))});
   }
 
   // Head: final norm, the last token only, logits, greedy choice.

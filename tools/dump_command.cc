@@ -6,18 +6,23 @@
 #include "ops/registry.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
+#include "tools/pass_flags.h"
 
 namespace anvil::cli {
 
 int DumpCommand(int argc, char** argv) {
   std::string format = "text";
   int64_t layer = -1;
+  PassFlags pass_flags;
   FlagSet flags("anvil dump FILE [flags]",
                 "Prints every node of a model's graph with its op, inputs, outputs, shapes, dtypes\n"
-                "and attributes, in graph order. Output is deterministic, for diffing.\n"
+                "and attributes, in graph order. Output is deterministic, for diffing. The graph is\n"
+                "shown after the optimizer (--no-passes: as written in the file); --passes also\n"
+                "prints what each pass changed (on stderr for json, dot and pbtxt).\n"
                 "Render DOT with: anvil dump FILE --format dot --layer 0 | dot -Tsvg > layer0.svg");
   flags.String("format", &format, "text, json, dot, or pbtxt (the whole model in text form, weights inline)");
   flags.Int("layer", &layer, "only decoder layer N (nodes named blk.N.*); -1 = all", 0);
+  pass_flags.Register(flags);
   auto args = flags.Parse(argc, argv, 2);
   if (!args.ok()) return UsageError("dump", std::string(args.status().message()));
   if (flags.help_requested()) {
@@ -28,8 +33,14 @@ int DumpCommand(int argc, char** argv) {
   if (format != "text" && format != "json" && format != "dot" && format != "pbtxt") {
     return UsageError("dump", "--format must be text, json, dot or pbtxt, got '" + format + "'");
   }
-  auto model = LoadModel((*args)[0], Ops());
+  std::vector<PassReport> reports;
+  auto model = LoadOptimized((*args)[0], pass_flags, &reports);
   if (!model.ok()) return Fail(model.status());
+  if (pass_flags.passes_given) {
+    std::ostream& out = format == "text" ? std::cout : std::cerr;
+    out << "passes:\n";
+    for (const PassReport& r : reports) out << "  " << FormatPassReport(r) << "\n";
+  }
   DumpOptions options;
   if (layer >= 0) {
     if (model->config.num_layers > 0 && layer >= model->config.num_layers) {

@@ -41,6 +41,15 @@ void FlagSet::Bool(const std::string& name, bool* target, const std::string& hel
   flags_.push_back(std::move(f));
 }
 
+void FlagSet::OptionalString(const std::string& name, bool* present, std::string* target, const std::string& help) {
+  Flag f{name, 0, help, "[=S]", "", [target](const std::string& v) {
+           *target = v;
+           return absl::OkStatus();
+         }};
+  f.present = present;
+  flags_.push_back(std::move(f));
+}
+
 const FlagSet::Flag* FlagSet::Find(const std::string& name) const {
   for (const Flag& f : flags_) {
     if (f.name == name) return &f;
@@ -93,6 +102,14 @@ absl::StatusOr<std::vector<std::string>> FlagSet::Parse(int argc, char** argv, i
       positional.push_back(arg);
       continue;
     }
+    if (flag->present != nullptr) {
+      *flag->present = true;
+      if (has_value) {
+        absl::Status status = flag->set(value);
+        if (!status.ok()) return status;
+      }
+      continue;
+    }
     if (flag->bool_target != nullptr) {
       if (!has_value) {
         *flag->bool_target = true;
@@ -122,7 +139,7 @@ std::string FlagSet::Help() const {
   for (const Flag& f : flags_) {
     std::string left = f.short_name ? absl::StrCat("  -", std::string(1, f.short_name), ", --", f.name)
                                     : absl::StrCat("      --", f.name);
-    if (!f.value_name.empty()) absl::StrAppend(&left, " ", f.value_name);
+    if (!f.value_name.empty()) absl::StrAppend(&left, f.present != nullptr ? "" : " ", f.value_name);
     if (left.size() < 28) left.resize(28, ' '); else left += "\n" + std::string(28, ' ');
     absl::StrAppend(&out, left, f.help);
     if (!f.default_text.empty() && f.default_text != "0") absl::StrAppend(&out, " (default: ", f.default_text, ")");

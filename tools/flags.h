@@ -21,6 +21,9 @@ class FlagSet {
   void Int(const std::string& name, int64_t* target, const std::string& help, char short_name = 0);
   void Double(const std::string& name, double* target, const std::string& help, char short_name = 0);
   void Bool(const std::string& name, bool* target, const std::string& help, char short_name = 0);
+  // A flag that may stand alone (--name sets *present) or carry a value (--name=VALUE also sets
+  // *target). A following argument is never taken as its value.
+  void OptionalString(const std::string& name, bool* present, std::string* target, const std::string& help);
 
   // Parses argv[first..]; returns the positional arguments. `--help` sets help_requested().
   absl::StatusOr<std::vector<std::string>> Parse(int argc, char** argv, int first);
@@ -36,6 +39,7 @@ class FlagSet {
     std::string default_text;
     std::function<absl::Status(const std::string&)> set;
     bool* bool_target = nullptr;
+    bool* present = nullptr;  // OptionalString
   };
   const Flag* Find(const std::string& name) const;
   const Flag* FindShort(char c) const;

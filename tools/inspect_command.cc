@@ -11,6 +11,7 @@
 #include "tools/commands.h"
 #include "tools/flags.h"
 #include "tools/format.h"
+#include "tools/pass_flags.h"
 
 namespace anvil::cli {
 namespace {
@@ -70,7 +71,7 @@ Json ConfigJson(const ModelConfig& c) {
   return j;
 }
 
-void PrintHuman(const std::string& path, const Model& m, const ModelStats& s, bool verified) {
+void PrintHuman(const std::string& path, const Model& m, const ModelStats& s, const ModelStats& o, bool verified) {
   auto row = [](absl::string_view key, const std::string& value) {
     std::cout << absl::StrFormat("  %-13s %s\n", key, value);
   };
@@ -82,7 +83,11 @@ void PrintHuman(const std::string& path, const Model& m, const ModelStats& s, bo
     row("tokenizer", absl::StrCat(m.tokenizer->type, ", ", m.tokenizer->pieces.size(), " pieces, bos ",
                                   m.tokenizer->bos_id, ", eos ", m.tokenizer->eos_id));
   }
-  row("nodes", absl::StrCat(s.nodes));
+  row("nodes", absl::StrCat(s.nodes, " as written, ", o.nodes, " optimized"));
+  row("dispatches", absl::StrCat(s.dispatches, " per decode step as written, ", o.dispatches, " optimized"));
+  row("activations", absl::StrCat(HumanBytes(static_cast<double>(s.activation_bytes)), " per decode step as written (",
+                                  HumanBytes(static_cast<double>(s.activation_bytes_no_reuse)), " without reuse), ",
+                                  HumanBytes(static_cast<double>(o.activation_bytes)), " optimized"));
   std::vector<std::string> ops;
   for (const auto& [op, count] : s.op_histogram) ops.push_back(absl::StrCat(op, " ", count));
   row("ops", absl::StrJoin(ops, ", "));
@@ -98,7 +103,7 @@ void PrintHuman(const std::string& path, const Model& m, const ModelStats& s, bo
                                 HumanCount(s.flops_per_token_last), "FLOP at position ", s.context - 1));
 }
 
-Json StatsJson(const std::string& path, const Model& m, const ModelStats& s, bool verified) {
+Json StatsJson(const std::string& path, const Model& m, const ModelStats& s, const ModelStats& o, bool verified) {
   Json j;
   j["path"] = path;
   j["opset"] = m.opset_version;
@@ -115,6 +120,13 @@ Json StatsJson(const std::string& path, const Model& m, const ModelStats& s, boo
                       {"eos_id", m.tokenizer->eos_id}};
   }
   j["nodes"] = s.nodes;
+  j["dispatches_per_decode_step"] = s.dispatches;
+  j["activation_bytes"] = s.activation_bytes;
+  j["activation_bytes_no_reuse"] = s.activation_bytes_no_reuse;
+  j["optimized"] = {{"nodes", o.nodes},
+                    {"dispatches_per_decode_step", o.dispatches},
+                    {"activation_bytes", o.activation_bytes},
+                    {"ops", o.op_histogram}};
   j["ops"] = s.op_histogram;
   j["parameters"] = s.params;
   j["weight_bytes"] = s.weight_bytes;
@@ -137,6 +149,7 @@ Json StatsJson(const std::string& path, const Model& m, const ModelStats& s, boo
 int InspectCommand(int argc, char** argv) {
   bool json = false, verify = false;
   int64_t context = 0;
+  PassFlags pass_flags;
   FlagSet flags("anvil inspect FILE [flags]",
                 "Summarizes a model (.graph or .pbtxt): format and checksum, config, op histogram,\n"
                 "parameters and bytes per dtype, KV-cache bytes, and the weight bytes and FLOPs of\n"
@@ -144,6 +157,7 @@ int InspectCommand(int argc, char** argv) {
   flags.Bool("json", &json, "print JSON instead of text");
   flags.Bool("verify", &verify, "read all tensor data and check it against the stored CRC32");
   flags.Int("context", &context, "KV capacity the figures assume (default: the model's max context)");
+  pass_flags.Register(flags);
   auto args = flags.Parse(argc, argv, 2);
   if (!args.ok()) return UsageError("inspect", std::string(args.status().message()));
   if (flags.help_requested()) {
@@ -156,12 +170,19 @@ int InspectCommand(int argc, char** argv) {
   options.verify_checksum = verify;
   auto model = LoadModel(path, Ops(), options);
   if (!model.ok()) return Fail(model.status());
-  auto stats = ComputeModelStats(*model, Ops(), context > 0 ? context : DefaultContext(*model));
+  const int64_t ctx = context > 0 ? context : DefaultContext(*model);
+  auto stats = ComputeModelStats(*model, Ops(), ctx);
   if (!stats.ok()) return Fail(stats.status());
+  auto pipeline = pass_flags.Options();
+  if (!pipeline.ok()) return UsageError("inspect", std::string(pipeline.status().message()));
+  Model optimized = *model;
+  if (auto done = OptimizeModel(optimized, Ops(), *pipeline); !done.ok()) return Fail(done.status());
+  auto optimized_stats = ComputeModelStats(optimized, Ops(), ctx);
+  if (!optimized_stats.ok()) return Fail(optimized_stats.status());
   if (json) {
-    std::cout << StatsJson(path, *model, *stats, verify).dump(2) << "\n";
+    std::cout << StatsJson(path, *model, *stats, *optimized_stats, verify).dump(2) << "\n";
   } else {
-    PrintHuman(path, *model, *stats, verify);
+    PrintHuman(path, *model, *stats, *optimized_stats, verify);
   }
   return 0;
 }

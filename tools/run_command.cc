@@ -15,6 +15,7 @@
 #include "ops/registry.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
+#include "tools/pass_flags.h"
 
 namespace anvil::cli {
 
@@ -23,6 +24,7 @@ int RunCommand(int argc, char** argv) {
   int64_t max_tokens = 128, threads = 0, top_k = 40, seed = 0, context = 0;
   double temperature = 0.8, top_p = 0.95;
   bool print_ids = false, ignore_eos = false;
+  PassFlags pass_flags;
   FlagSet flags("anvil run -m FILE [-p PROMPT] [-n N] [flags]",
                 "Generates text with a model. An empty prompt starts from BOS alone. The text streams to\n"
                 "stdout; prefill and decode speed go to stderr.");
@@ -42,6 +44,7 @@ int RunCommand(int argc, char** argv) {
                "write every fed token's logits (f32 little-endian, one vocab-size row per token) to this file; "
                "the prompt is then fed one token per step");
   flags.Bool("ignore-eos", &ignore_eos, "keep generating past end-of-sequence tokens");
+  pass_flags.Register(flags);
   auto args = flags.Parse(argc, argv, 2);
   if (!args.ok()) return UsageError("run", std::string(args.status().message()));
   if (flags.help_requested()) {
@@ -56,7 +59,7 @@ int RunCommand(int argc, char** argv) {
     return UsageError("run", "--executor must be cpu or reference, got '" + executor_name + "'");
   }
 
-  auto loaded = LoadModel(model_path, Ops());
+  auto loaded = LoadOptimized(model_path, pass_flags);
   if (!loaded.ok()) return Fail(loaded.status());
   auto model = std::make_shared<const Model>(std::move(*loaded));
 

@@ -36,6 +36,7 @@ OpDef BinaryOp(std::string name, std::string summary, Fn fn) {
   def.summary = std::move(summary);
   def.inputs = {F32Port("a"), F32Port("b")};
   def.outputs = {F32Port("y")};
+  def.in_place = {0};
   def.infer = InferBinary;
   def.reference = [fn](const RefKernelContext& ctx) { return BinaryReference(ctx, fn); };
   def.cost = [](const CostContext& ctx) { return OpCost{static_cast<double>(NumElements(ctx.output_dims[0])), 0}; };

@@ -13,6 +13,7 @@ OpDef SiluOp() {
   def.summary = "y = x * sigmoid(x)";
   def.inputs = {F32Port("x")};
   def.outputs = {F32Port("y")};
+  def.in_place = {0};
   def.infer = [](const InferContext& ctx) -> absl::StatusOr<std::vector<TensorType>> {
     return std::vector<TensorType>{{DType::kF32, ctx.input(0).shape}};
   };

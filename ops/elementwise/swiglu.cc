@@ -11,6 +11,7 @@ OpDef SwigluOp() {
   def.summary = "y = silu(gate) * up";
   def.inputs = {F32Port("gate"), F32Port("up")};
   def.outputs = {F32Port("y")};
+  def.in_place = {0};
   def.infer = [](const InferContext& ctx) -> absl::StatusOr<std::vector<TensorType>> {
     if (absl::Status s = ctx.ExpectShape(1, ctx.input(0).shape); !s.ok()) return s;
     return std::vector<TensorType>{{DType::kF32, ctx.input(0).shape}};

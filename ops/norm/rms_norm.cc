@@ -49,6 +49,7 @@ OpDef RmsNormOp() {
   def.summary = "y = x / sqrt(mean(x^2) + eps) * w over the last axis";
   def.inputs = {F32Port("x"), F32Port("weight")};
   def.outputs = {F32Port("y")};
+  def.in_place = {0};
   def.attrs = {{"eps", AttrType::kFloat, true}};
   def.infer = [](const InferContext& ctx) -> absl::StatusOr<std::vector<TensorType>> {
     ANVIL_RETURN_IF_ERROR(RmsNormAttrs::From(ctx.attrs()).status());
@@ -72,6 +73,7 @@ OpDef AddRmsNormOp() {
   def.summary = "s = a + b; y = rms_norm(s, w): the residual stream and the next norm in one pass";
   def.inputs = {F32Port("a"), F32Port("b"), F32Port("weight")};
   def.outputs = {F32Port("sum"), F32Port("y")};
+  def.in_place = {0, 1};  // sum over a; y over b (the row of b is consumed before y is written)
   def.attrs = {{"eps", AttrType::kFloat, true}};
   def.is_fused = true;
   def.infer = [](const InferContext& ctx) -> absl::StatusOr<std::vector<TensorType>> {

@@ -106,6 +106,7 @@ OpDef RopeOp() {
   def.summary = "rotary position embedding of x [T, H, head_dim] at positions P + t";
   def.inputs = {F32Port("x")};
   def.outputs = {F32Port("y")};
+  def.in_place = {0};
   AppendRopeAttrSpecs(def.attrs);
   def.infer = [](const InferContext& ctx) -> absl::StatusOr<std::vector<TensorType>> {
     ANVIL_ASSIGN_OR_RETURN(RopeAttrs attrs, RopeAttrs::From(ctx.attrs()));

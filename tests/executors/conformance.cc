@@ -88,39 +88,46 @@ absl::StatusOr<Model> BuildCaseModel(const OpCase& c, uint64_t seed) {
   return model;
 }
 
-absl::StatusOr<CaseResult> RunCase(Executor& executor, const Model& model, const OpCase& c, uint64_t seed) {
-  const Graph& g = model.graph;
-  int64_t capacity = 1;
-  for (ValueId id : g.states()) capacity = std::max(capacity, g.value(id).type.shape[1].size);
+absl::StatusOr<CaseResult> RunGraphRandom(Executor& executor, const Graph& g, int64_t tokens, int64_t capacity,
+                                          int64_t position, uint64_t seed, int64_t max_int) {
   ANVIL_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> states, executor.CreateStates(g, capacity));
-  ANVIL_ASSIGN_OR_RETURN(std::unique_ptr<Plan> plan, executor.Compile(g, Specialization{1, capacity}, *states));
+  ANVIL_ASSIGN_OR_RETURN(std::unique_ptr<Plan> plan, executor.Compile(g, Specialization{tokens, capacity}, *states));
   std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ull);
-  int input_index = 0;
-  for (size_t i = 0; i < c.inputs.size(); ++i) {
-    const TensorSpec& s = c.inputs[i];
-    if (s.absent || s.kind == TensorSpec::kWeight) continue;
-    const std::vector<uint8_t> bytes = RandomTensorBytes(s, rng);
-    if (s.kind == TensorSpec::kInput) {
-      ANVIL_RETURN_IF_ERROR(plan->SetInput(input_index++, bytes.data(), bytes.size()));
-    } else {
-      ANVIL_RETURN_IF_ERROR(states->WriteState(*g.FindValue(absl::StrCat("in", i)), bytes.data(), bytes.size()));
-    }
+  const SymbolBindings bindings = {{kTokensSymbol, tokens}, {kCapacitySymbol, capacity}};
+  auto random_bytes = [&](ValueId id) -> absl::StatusOr<std::vector<uint8_t>> {
+    const Value& v = g.value(id);
+    TensorSpec spec{TensorSpec::kInput, v.type.dtype, {}, max_int};
+    ANVIL_ASSIGN_OR_RETURN(spec.dims, BindShape(v.type.shape, bindings));
+    return RandomTensorBytes(spec, rng);
+  };
+  for (size_t i = 0; i < g.inputs().size(); ++i) {
+    ANVIL_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, random_bytes(g.inputs()[i]));
+    ANVIL_RETURN_IF_ERROR(plan->SetInput(static_cast<int>(i), bytes.data(), bytes.size()));
   }
-  ANVIL_RETURN_IF_ERROR(plan->Run(c.position));
+  for (ValueId id : g.states()) {
+    ANVIL_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, random_bytes(id));
+    ANVIL_RETURN_IF_ERROR(states->WriteState(id, bytes.data(), bytes.size()));
+  }
+  ANVIL_RETURN_IF_ERROR(plan->Run(position));
   CaseResult result;
-  for (int i = 0; i < c.num_outputs; ++i) {
-    ANVIL_ASSIGN_OR_RETURN(HostView out, plan->Output(i));
+  for (size_t i = 0; i < g.outputs().size(); ++i) {
+    ANVIL_ASSIGN_OR_RETURN(HostView out, plan->Output(static_cast<int>(i)));
     result.outputs.push_back(ToDoubles(out.dtype, out.data, NumElements(out.dims)));
   }
   for (ValueId id : g.states()) {
-    const Value& v = g.value(id);
-    std::vector<int64_t> dims;
-    for (const Dim& d : v.type.shape) dims.push_back(d.size);
-    std::vector<float> bytes(NumElements(dims));
-    ANVIL_RETURN_IF_ERROR(states->ReadState(id, bytes.data(), bytes.size() * 4));
-    result.states.push_back(ToDoubles(DType::kF32, bytes.data(), NumElements(dims)));
+    ANVIL_ASSIGN_OR_RETURN(std::vector<int64_t> dims, BindShape(g.value(id).type.shape, bindings));
+    std::vector<float> values(NumElements(dims));
+    ANVIL_RETURN_IF_ERROR(states->ReadState(id, values.data(), values.size() * 4));
+    result.states.push_back(ToDoubles(DType::kF32, values.data(), NumElements(dims)));
   }
   return result;
+}
+
+absl::StatusOr<CaseResult> RunCase(Executor& executor, const Model& model, const OpCase& c, uint64_t seed) {
+  int64_t capacity = 1, max_int = 1;
+  for (ValueId id : model.graph.states()) capacity = std::max(capacity, model.graph.value(id).type.shape[1].size);
+  for (const TensorSpec& s : c.inputs) max_int = std::max(max_int, s.max_int);
+  return RunGraphRandom(executor, model.graph, 1, capacity, c.position, seed, max_int);
 }
 
 double Nmse(const std::vector<double>& actual, const std::vector<double>& expected) {

@@ -48,6 +48,11 @@ struct CaseResult {
 // Builds the case's one-node model (verified).
 absl::StatusOr<Model> BuildCaseModel(const OpCase& c, uint64_t seed);
 
+// Runs `graph` on `executor` for one step of `tokens` tokens at `position` (KV capacity
+// `capacity`): f32 inputs and states drawn uniformly from [-1, 1), i32 inputs from [0, max_int).
+absl::StatusOr<CaseResult> RunGraphRandom(Executor& executor, const Graph& graph, int64_t tokens, int64_t capacity,
+                                          int64_t position, uint64_t seed, int64_t max_int = 1);
+
 // Runs the case on `executor` with inputs and initial states drawn from `seed`.
 absl::StatusOr<CaseResult> RunCase(Executor& executor, const Model& model, const OpCase& c, uint64_t seed);
 

@@ -100,6 +100,9 @@ TEST(GraphTest, UniqueName) {
   Input(g, "x.1");
   EXPECT_EQ(g.UniqueName("x"), "x.2");
   EXPECT_EQ(g.UniqueName("y"), "y");
+  Unary(g, "n", *g.FindValue("x"));
+  EXPECT_EQ(g.UniqueNodeName("n"), "n.1");
+  EXPECT_EQ(g.UniqueNodeName("x"), "x");  // a value name is free as a node name
 }
 
 }  // namespace

@@ -6,7 +6,11 @@
 #include "executors/cpu/cpu_executor.h"
 #include "executors/reference/reference_executor.h"
 #include "executors/session.h"
+#include "absl/strings/match.h"
+#include "graph/memory_plan.h"
 #include "graph/model_io.h"
+#include "graph/passes/pipeline.h"
+#include "graph/printers.h"
 #include "gtest/gtest.h"
 #include "models/importers/llama2c.h"
 #include "models/tokenizer/tokenizer.h"
@@ -57,8 +61,21 @@ std::shared_ptr<const Model> Stories() {
   return model;
 }
 
-std::unique_ptr<Session> NewSession(std::shared_ptr<Executor> executor, int64_t capacity = 0) {
-  auto session = Session::Create(Stories(), std::move(executor), {.capacity = capacity});
+// The same, through the default optimizer pipeline (what `anvil run` executes).
+std::shared_ptr<const Model> StoriesOptimized() {
+  static std::shared_ptr<const Model> model = []() -> std::shared_ptr<const Model> {
+    if (Stories() == nullptr) return nullptr;
+    Model copy = *Stories();
+    auto reports = OptimizeModel(copy, Ops());
+    EXPECT_TRUE(reports.ok()) << reports.status();
+    return std::make_shared<const Model>(std::move(copy));
+  }();
+  return model;
+}
+
+std::unique_ptr<Session> NewSession(std::shared_ptr<Executor> executor, int64_t capacity = 0,
+                                    std::shared_ptr<const Model> model = Stories()) {
+  auto session = Session::Create(model, std::move(executor), {.capacity = capacity});
   EXPECT_TRUE(session.ok()) << session.status();
   return session.ok() ? std::move(*session) : nullptr;
 }
@@ -72,10 +89,11 @@ float MaxAbsDiff(absl::Span<const float> a, absl::Span<const float> b) {
 class GoldenTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenTest, Reproduces256GreedyTokensAndLogits) {
-  ASSERT_NE(Stories(), nullptr);
+  ASSERT_NE(StoriesOptimized(), nullptr);
   const Golden& golden = LoadGolden();
-  auto executor = GetParam() == "cpu" ? MakeCpuExecutor(Ops()) : MakeReferenceExecutor(Ops());
-  auto session = NewSession(executor);
+  const std::string& param = GetParam();
+  auto executor = absl::StartsWith(param, "cpu") ? MakeCpuExecutor(Ops()) : MakeReferenceExecutor(Ops());
+  auto session = NewSession(executor, 0, absl::EndsWith(param, "optimized") ? StoriesOptimized() : Stories());
   ASSERT_NE(session, nullptr);
   float worst = 0;
   for (int i = 0; i < 256; ++i) {
@@ -88,7 +106,93 @@ TEST_P(GoldenTest, Reproduces256GreedyTokensAndLogits) {
   RecordProperty("max_abs_logit_diff", std::to_string(worst));
 }
 
-INSTANTIATE_TEST_SUITE_P(Executors, GoldenTest, ::testing::Values("cpu", "reference"));
+INSTANTIATE_TEST_SUITE_P(Executors, GoldenTest,
+                         ::testing::Values("cpu_as_written", "cpu_optimized", "reference_as_written",
+                                           "reference_optimized"));
+
+TEST(Stories260kOptimizerTest, OptimizedEqualsUnoptimized) {
+  ASSERT_NE(StoriesOptimized(), nullptr);
+  auto plain = NewSession(MakeCpuExecutor(Ops()), 0, Stories());
+  auto fused = NewSession(MakeCpuExecutor(Ops()), 0, StoriesOptimized());
+  int32_t a = 1, b = 1;
+  float worst = 0;
+  for (int i = 0; i < 256; ++i) {
+    ASSERT_EQ(a, b) << "greedy tokens diverge at step " << i;
+    auto pa = plain->Decode(a);
+    auto pb = fused->Decode(b);
+    ASSERT_TRUE(pa.ok() && pb.ok());
+    worst = std::max(worst, MaxAbsDiff(pa->logits, pb->logits));
+    a = pa->next_id;
+    b = pb->next_id;
+  }
+  EXPECT_LE(worst, 1e-5f);
+  // A prompt through prefill (T > 1) too.
+  const std::vector<int32_t> prompt = {1, 403, 407, 261, 378, 432, 383, 286, 261};
+  auto plain_prefill = NewSession(MakeCpuExecutor(Ops()), 0, Stories());
+  auto fused_prefill = NewSession(MakeCpuExecutor(Ops()), 0, StoriesOptimized());
+  auto pp = plain_prefill->Prefill(prompt);
+  auto fp = fused_prefill->Prefill(prompt);
+  ASSERT_TRUE(pp.ok() && fp.ok());
+  EXPECT_LE(MaxAbsDiff(pp->logits, fp->logits), 1e-5f);
+}
+
+TEST(Stories260kOptimizerTest, EveryLayerIsFused) {
+  ASSERT_NE(StoriesOptimized(), nullptr);
+  const Graph& g = StoriesOptimized()->graph;
+  EXPECT_EQ(Stories()->graph.num_nodes(), 105u);
+  EXPECT_EQ(g.num_nodes(), 45u);
+  std::map<int64_t, std::map<std::string, int>> per_layer;
+  for (NodeId n : g.order()) ++per_layer[LayerOfName(g.node(n).name)][g.node(n).op];
+  for (int64_t layer = 0; layer < 5; ++layer) {
+    // Layer 0's attention norm reads the embedding (no residual add before it).
+    EXPECT_EQ(per_layer[layer]["add_rms_norm"], layer == 0 ? 1 : 2) << "layer " << layer;
+    EXPECT_EQ(per_layer[layer]["split_rope_kv_write"], 1) << "layer " << layer;
+    EXPECT_EQ(per_layer[layer]["gate_up_swiglu"], 1) << "layer " << layer;
+    EXPECT_EQ(per_layer[layer]["attention"], 1) << "layer " << layer;
+    EXPECT_EQ(per_layer[layer]["linear"], 3) << "layer " << layer;
+  }
+  EXPECT_EQ(per_layer[-1]["add_rms_norm"], 1);  // the last residual + output_norm
+}
+
+TEST(Stories260kOptimizerTest, StackedWeightsAreViewsOfTheFile) {
+  ASSERT_NE(StoriesOptimized(), nullptr);
+  const Graph& plain = Stories()->graph;
+  const Graph& fused = StoriesOptimized()->graph;
+  for (int layer = 0; layer < 5; ++layer) {
+    const std::string p = "blk." + std::to_string(layer) + ".";
+    EXPECT_EQ(fused.value(*fused.FindValue(p + "attn_qkv.weight")).data.data(),
+              plain.value(*plain.FindValue(p + "attn_q.weight")).data.data());
+    EXPECT_EQ(fused.value(*fused.FindValue(p + "ffn_gate_up.weight")).data.data(),
+              plain.value(*plain.FindValue(p + "ffn_gate.weight")).data.data());
+  }
+  // The q/k/v and gate/up tensors themselves are gone from the optimized graph.
+  EXPECT_FALSE(fused.FindValue("blk.0.attn_q.weight").has_value());
+}
+
+TEST(Stories260kOptimizerTest, PlanMemoryLowersPeakActivations) {
+  ASSERT_NE(StoriesOptimized(), nullptr);
+  Model without = *Stories();
+  std::vector<std::string> passes = DefaultPassNames();
+  passes.pop_back();  // everything but plan_memory
+  ASSERT_TRUE(OptimizeModel(without, Ops(), {.passes = passes}).ok());
+  for (int64_t tokens : {1, 64}) {
+    const SymbolBindings bindings = {{kTokensSymbol, tokens}, {kCapacitySymbol, 512}};
+    auto with_plan = PlanMemory(StoriesOptimized()->graph, Ops(), bindings, {.in_place = true});
+    auto liveness = PlanMemory(without.graph, Ops(), bindings, {.in_place = false});
+    auto separate = PlanMemory(without.graph, Ops(), bindings, {.reuse = false});
+    ASSERT_TRUE(with_plan.ok() && liveness.ok() && separate.ok());
+    // Decode's peak is the LM head's logits, which no in-place write can share; prefill's is not.
+    if (tokens == 1) {
+      EXPECT_LE(with_plan->arena_bytes, liveness->arena_bytes);
+    } else {
+      EXPECT_LT(with_plan->arena_bytes, liveness->arena_bytes) << "T=" << tokens;
+    }
+    EXPECT_LT(liveness->arena_bytes, separate->arena_bytes) << "T=" << tokens;
+    RecordProperty("arena_T" + std::to_string(tokens), std::to_string(with_plan->arena_bytes) + " planned, " +
+                                                           std::to_string(liveness->arena_bytes) + " liveness only, " +
+                                                           std::to_string(separate->arena_bytes) + " no reuse");
+  }
+}
 
 TEST(Stories260kTest, PrefillEqualsTokenByTokenDecode) {
   ASSERT_NE(Stories(), nullptr);

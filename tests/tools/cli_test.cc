@@ -17,7 +17,7 @@ std::string Anvil(const std::string& args) { return AnvilBinary() + " " + args; 
 TEST(CliTest, TopLevelHelpListsCommands) {
   auto r = RunCommand(Anvil("--help"));
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* command : {"inspect", "dump", "convert"}) {
+  for (const char* command : {"run", "inspect", "dump", "convert"}) {
     EXPECT_TRUE(absl::StrContains(r.output, absl::StrCat("  ", command, " "))) << command;
   }
   EXPECT_EQ(RunCommand(Anvil("")).exit_code, 2);
@@ -26,9 +26,11 @@ TEST(CliTest, TopLevelHelpListsCommands) {
 
 TEST(CliTest, EveryCommandDescribesItsFlags) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> expected = {
-      {"inspect", {"--json", "--verify", "--context"}},
-      {"dump", {"--format", "--layer"}},
-      {"convert", {"--output", "-o"}},
+      {"inspect", {"--json", "--verify", "--context", "--passes[=S]", "--no-passes", "--verify-each"}},
+      {"dump", {"--format", "--layer", "--passes[=S]", "--no-passes", "--verify-each"}},
+      {"run", {"--model", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--threads", "--ctx",
+               "--executor", "--prompt-ids", "--print-ids", "--dump-logits", "--ignore-eos", "--passes[=S]", "--no-passes"}},
+      {"convert", {"--output", "-o", "--tokenizer", "llama2c", "pbtxt"}},
   };
   for (const auto& [command, flags] : expected) {
     auto r = RunCommand(Anvil(command + " --help"));

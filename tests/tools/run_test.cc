@@ -86,6 +86,33 @@ TEST_F(RunTest, SeededSamplingIsReproducible) {
   EXPECT_EQ(a.output, b.output);
 }
 
+TEST_F(RunTest, PassFlagsSelectTheGraph) {
+  auto dump = RunCommand(Anvil("dump --passes " + *model_), false);
+  ASSERT_EQ(dump.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(dump.output, "passes:\n  concat_qkv: 105 -> 100 nodes")) << dump.output;
+  EXPECT_TRUE(absl::StrContains(dump.output, "fuse_add_rms_norm: 100 -> 90 nodes (add -10, add_rms_norm +10, rms_norm -10)"));
+  EXPECT_TRUE(absl::StrContains(dump.output, "(opset 1, producer \"anvil convert llama2c\", 45 nodes)"));
+  EXPECT_TRUE(absl::StrContains(dump.output, "blk.3.split_rope_kv_write = split_rope_kv_write(blk.3.attn_qkv, "));
+  auto as_written = RunCommand(Anvil("dump --no-passes " + *model_), false);
+  EXPECT_TRUE(absl::StrContains(as_written.output, "105 nodes)"));
+  EXPECT_FALSE(absl::StrContains(as_written.output, "add_rms_norm"));
+  auto some = RunCommand(Anvil("dump --passes=concat_qkv,concat_gate_up,dead_code_elimination " + *model_), false);
+  EXPECT_TRUE(absl::StrContains(some.output, "blk.0.attn_qkv_split = split(blk.0.attn_qkv)")) << some.output;
+  auto inspect = RunCommand(Anvil("inspect " + *model_), false);
+  EXPECT_TRUE(absl::StrContains(inspect.output, "nodes         105 as written, 45 optimized")) << inspect.output;
+  EXPECT_TRUE(absl::StrContains(inspect.output, "dispatches    90 per decode step as written, 45 optimized"));
+  // Every pipeline gives the same greedy text.
+  const std::string run = "run -m " + *model_ + " -p 'Once upon a time' -n 64 --temp 0 ";
+  auto fused = RunCommand(Anvil(run), false);
+  auto plain = RunCommand(Anvil(run + "--no-passes"), false);
+  auto checked = RunCommand(Anvil(run + "--verify-each --passes=concat_qkv,fuse_split_rope_kv_write"), false);
+  EXPECT_EQ(fused.output, plain.output);
+  EXPECT_EQ(fused.output, checked.output);
+  auto bad = RunCommand(Anvil(run + "--passes=fuse_everything"));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(bad.output, "--passes: unknown pass 'fuse_everything'")) << bad.output;
+}
+
 TEST_F(RunTest, BadInputGivesOneClearLine) {
   auto bad_id = RunCommand(Anvil("run -m " + *model_ + " --prompt-ids 1,600 -n 4"));
   EXPECT_EQ(bad_id.exit_code, 1);
