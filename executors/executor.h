@@ -41,6 +41,17 @@ class Plan {
   virtual const Specialization& specialization() const = 0;
   // Bytes of the activation arena this plan uses.
   virtual int64_t arena_bytes() const = 0;
+  // Kernel launches (dispatches) and barriers one step records.
+  virtual int64_t dispatches() const = 0;
+  virtual int64_t barriers() const { return 0; }
+  // Time per node accumulated over the steps run so far (empty unless the executor profiles).
+  struct NodeTiming {
+    std::string node;
+    std::string op;
+    int64_t calls = 0;
+    double seconds = 0;
+  };
+  virtual std::vector<NodeTiming> timings() const { return {}; }
 };
 
 // Executor-owned storage for a session's states.

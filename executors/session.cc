@@ -80,6 +80,22 @@ absl::StatusOr<StepOutput> Session::Step(absl::Span<const int32_t> ids) {
   return out;
 }
 
+std::vector<Plan::NodeTiming> Session::Timings() const {
+  std::vector<Plan::NodeTiming> all;
+  for (const auto& [tokens, plan] : plans_) {
+    for (Plan::NodeTiming t : plan->timings()) {
+      auto it = std::find_if(all.begin(), all.end(), [&](const Plan::NodeTiming& o) { return o.node == t.node; });
+      if (it == all.end()) {
+        all.push_back(std::move(t));
+      } else {
+        it->calls += t.calls;
+        it->seconds += t.seconds;
+      }
+    }
+  }
+  return all;
+}
+
 absl::StatusOr<StepOutput> Session::Prefill(absl::Span<const int32_t> ids) { return Step(ids); }
 
 absl::StatusOr<StepOutput> Session::Decode(int32_t id) { return Step(absl::MakeConstSpan(&id, 1)); }

@@ -38,6 +38,10 @@ class Session {
   void Reset() { position_ = 0; }
 
   int64_t position() const { return position_; }
+  // Per-node time summed over every plan this session ran (empty unless the executor profiles).
+  std::vector<Plan::NodeTiming> Timings() const;
+  // The plan for `tokens` tokens per step (compiled on first use).
+  absl::StatusOr<Plan*> PlanFor(int64_t tokens);
   int64_t capacity() const { return states_->capacity(); }
   const Model& model() const { return *model_; }
   Executor& executor() { return *executor_; }
@@ -51,7 +55,6 @@ class Session {
         logits_output_(logits_output),
         next_output_(next_output) {}
 
-  absl::StatusOr<Plan*> PlanFor(int64_t tokens);
   absl::StatusOr<StepOutput> Step(absl::Span<const int32_t> ids);
 
   std::shared_ptr<const Model> model_;

@@ -1,7 +1,5 @@
 #include "graph/model_io.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -10,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/checked_math.h"
+#include "base/crc32.h"
 #include "base/mapped_file.h"
 #include "base/status.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -162,11 +161,6 @@ absl::StatusOr<Model> LoadContainer(const std::shared_ptr<const MappedFile>& fil
 
 }  // namespace
 
-uint32_t Crc32(const uint8_t* data, uint64_t size) {
-  uLong crc = crc32_z(0L, Z_NULL, 0);
-  return static_cast<uint32_t>(crc32_z(crc, data, size));
-}
-
 absl::StatusOr<Model> ParseModelText(absl::string_view text, absl::string_view label,
                                      const OpRegistry& registry) {
   proto::ModelProto p;
@@ -238,18 +232,18 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
   }
   const uint64_t data_length = cursor;
   // The checksum covers the data section exactly as written, padding included.
-  uLong crc = crc32_z(0L, Z_NULL, 0);
+  uint32_t crc = 0;
   {
     static const uint8_t kZeros[4096] = {};
     uint64_t at = 0;
     for (size_t i = 0; i < inits.size(); ++i) {
       for (uint64_t pad = placements[i].offset - at; pad > 0;) {
         const uint64_t n = std::min<uint64_t>(pad, sizeof(kZeros));
-        crc = crc32_z(crc, kZeros, n);
+        crc = Crc32Update(crc, kZeros, n);
         pad -= n;
       }
       const TensorData& data = model.graph.value(inits[i]).data;
-      crc = crc32_z(crc, data.data(), data.size());
+      crc = Crc32Update(crc, data.data(), data.size());
       at = placements[i].offset + placements[i].length;
     }
   }

@@ -44,7 +44,5 @@ absl::Status SaveModel(const Model& model, const std::string& path);
 std::string ModelToText(const Model& model);
 absl::Status SaveModelText(const Model& model, const std::string& path);
 
-// CRC32 (zlib) of a buffer, for the data-section checksum.
-uint32_t Crc32(const uint8_t* data, uint64_t size);
 
 }  // namespace anvil

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "graph/model_io.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "ops/registry.h"
 
 namespace anvil::testing {
@@ -71,6 +72,23 @@ CommandResult RunCommand(const std::string& command, bool merge_stderr) {
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+const Golden& Stories260kGolden() {
+  static const Golden golden = [] {
+    Golden g;
+    std::ifstream json(SharedPath("models/golden/stories260K.bos256.json"));
+    const nlohmann::json j = nlohmann::json::parse(json);
+    g.input_ids = j["input_ids"].get<std::vector<int32_t>>();
+    g.next_ids = j["greedy_next_ids"].get<std::vector<int32_t>>();
+    g.text = j["text"].get<std::string>();
+    std::ifstream logits(SharedPath("models/golden/stories260K.bos256.logits.f32"), std::ios::binary);
+    g.logits.resize(256 * 512);
+    logits.read(reinterpret_cast<char*>(g.logits.data()), static_cast<std::streamsize>(g.logits.size() * 4));
+    EXPECT_TRUE(logits.good()) << "cannot read the golden logits";
+    return g;
+  }();
+  return golden;
 }
 
 bool InCi() {

@@ -2,7 +2,9 @@
 // hand-written text-form graphs.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "graph/graph.h"
@@ -30,6 +32,15 @@ struct CommandResult {
   std::string output;
 };
 CommandResult RunCommand(const std::string& command, bool merge_stderr = true);
+
+// llama2.c's reference run of stories260K (../shared/models/golden): 256 greedy steps from BOS.
+struct Golden {
+  std::vector<int32_t> input_ids;  // fed at positions 0..255
+  std::vector<int32_t> next_ids;   // the argmax after each
+  std::vector<float> logits;       // [256][512]
+  std::string text;                // what `run -t 0 -n 256` prints
+};
+const Golden& Stories260kGolden();
 
 // True when running under CI (CI=true): tests that need a tool or device must then fail rather
 // than skip.

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "executors/vulkan/device.h"
 #include "graph/model_io.h"
 #include "graph/model_stats.h"
 #include "nlohmann/json.hpp"
@@ -144,18 +145,42 @@ Json StatsJson(const std::string& path, const Model& m, const ModelStats& s, con
   return j;
 }
 
+int ListVulkanDevices(bool json) {
+  auto devices = vk::ListDevices();
+  if (!devices.ok()) return Fail(devices.status());
+  if (json) {
+    Json list = Json::array();
+    for (const vk::DeviceInfo& d : *devices) {
+      list.push_back({{"index", d.index}, {"name", d.name}, {"type", d.type}, {"api", d.api_version},
+                      {"device_local_bytes", d.device_local_bytes}, {"subgroup_size", d.subgroup_size},
+                      {"max_storage_buffer_range", d.max_storage_buffer_range}});
+    }
+    std::cout << list.dump(2) << "\n";
+    return 0;
+  }
+  if (devices->empty()) std::cout << "no Vulkan devices\n";
+  for (const vk::DeviceInfo& d : *devices) {
+    std::cout << absl::StrFormat("  %d  %s (%s, Vulkan %s, %s device memory, subgroup %u, max binding %s)\n", d.index, d.name,
+                                 d.type, d.api_version, HumanBytes(static_cast<double>(d.device_local_bytes)), d.subgroup_size,
+                                 HumanBytes(static_cast<double>(d.max_storage_buffer_range)));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int InspectCommand(int argc, char** argv) {
-  bool json = false, verify = false;
+  bool json = false, verify = false, devices = false;
   int64_t context = 0;
   PassFlags pass_flags;
   FlagSet flags("anvil inspect FILE [flags]",
                 "Summarizes a model (.graph or .pbtxt): format and checksum, config, op histogram,\n"
+                "nodes, dispatches and activation memory before and after the optimizer,\n"
                 "parameters and bytes per dtype, KV-cache bytes, and the weight bytes and FLOPs of\n"
                 "one decoded token.");
   flags.Bool("json", &json, "print JSON instead of text");
   flags.Bool("verify", &verify, "read all tensor data and check it against the stored CRC32");
+  flags.Bool("devices", &devices, "list the Vulkan devices (no FILE needed); the index is --device N");
   flags.Int("context", &context, "KV capacity the figures assume (default: the model's max context)");
   pass_flags.Register(flags);
   auto args = flags.Parse(argc, argv, 2);
@@ -164,6 +189,7 @@ int InspectCommand(int argc, char** argv) {
     std::cout << flags.Help();
     return 0;
   }
+  if (devices && args->empty()) return ListVulkanDevices(json);
   if (args->size() != 1) return UsageError("inspect", "expects exactly one FILE");
   const std::string& path = (*args)[0];
   LoadOptions options;

@@ -6,22 +6,22 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "executors/cpu/cpu_executor.h"
-#include "executors/reference/reference_executor.h"
 #include "executors/session.h"
 #include "graph/model_io.h"
 #include "models/generate.h"
 #include "models/tokenizer/tokenizer.h"
 #include "ops/registry.h"
 #include "tools/commands.h"
+#include "tools/executor_flags.h"
 #include "tools/flags.h"
 #include "tools/pass_flags.h"
 
 namespace anvil::cli {
 
 int RunCommand(int argc, char** argv) {
-  std::string model_path, prompt, prompt_ids_text, dump_logits, executor_name = "cpu";
-  int64_t max_tokens = 128, threads = 0, top_k = 40, seed = 0, context = 0;
+  std::string model_path, prompt, prompt_ids_text, dump_logits;
+  int64_t max_tokens = 128, top_k = 40, seed = 0, context = 0;
+  ExecutorFlags executor_flags;
   double temperature = 0.8, top_p = 0.95;
   bool print_ids = false, ignore_eos = false;
   PassFlags pass_flags;
@@ -35,9 +35,8 @@ int RunCommand(int argc, char** argv) {
   flags.Int("top-k", &top_k, "sample from the k most likely tokens; 0 = all");
   flags.Double("top-p", &top_p, "sample from the smallest set with probability > p; 1 = off");
   flags.Int("seed", &seed, "random seed; 0 = from the clock");
-  flags.Int("threads", &threads, "CPU threads; 0 = all", 't');
   flags.Int("ctx", &context, "KV-cache capacity in tokens; 0 = the model's max context", 'c');
-  flags.String("executor", &executor_name, "cpu, or reference (the scalar reference kernels: slow, for checking)");
+  executor_flags.Register(flags, /*with_profile=*/true);
   flags.String("prompt-ids", &prompt_ids_text, "comma-separated token ids instead of -p (no BOS added)");
   flags.Bool("print-ids", &print_ids, "print generated token ids (space-separated) instead of text");
   flags.String("dump-logits", &dump_logits,
@@ -55,9 +54,6 @@ int RunCommand(int argc, char** argv) {
   if (model_path.empty()) return UsageError("run", "-m FILE is required");
   if (!prompt.empty() && !prompt_ids_text.empty()) return UsageError("run", "give -p or --prompt-ids, not both");
   if (max_tokens < 0) return UsageError("run", "-n must be >= 0");
-  if (executor_name != "cpu" && executor_name != "reference") {
-    return UsageError("run", "--executor must be cpu or reference, got '" + executor_name + "'");
-  }
 
   auto loaded = LoadOptimized(model_path, pass_flags);
   if (!loaded.ok()) return Fail(loaded.status());
@@ -89,13 +85,11 @@ int RunCommand(int argc, char** argv) {
   }
   if (prompt_ids.empty()) return UsageError("run", "--prompt-ids is empty");
 
-  CpuExecutorOptions cpu_options;
-  cpu_options.threads = static_cast<int>(threads);
+  auto executor = executor_flags.Make();
+  if (!executor.ok()) return Fail(executor.status());
   SessionOptions session_options;
   session_options.capacity = context;
-  std::shared_ptr<Executor> executor =
-      executor_name == "reference" ? MakeReferenceExecutor(Ops()) : MakeCpuExecutor(Ops(), cpu_options);
-  auto session = Session::Create(model, executor, session_options);
+  auto session = Session::Create(model, *executor, session_options);
   if (!session.ok()) return Fail(session.status());
 
   std::ofstream logits_file;
@@ -153,6 +147,7 @@ int RunCommand(int argc, char** argv) {
                stats->prefill_seconds * 1e3, stats->prompt_tokens / std::max(stats->prefill_seconds, 1e-9));
   std::fprintf(stderr, "decode:  %lld tokens in %.2f ms (%.1f tokens/s)\n", static_cast<long long>(decoded),
                stats->decode_seconds * 1e3, decoded / std::max(stats->decode_seconds, 1e-9));
+  if (executor_flags.profile) PrintProfile((*session)->Timings(), stats->prefill_seconds + stats->decode_seconds);
   if (stats->stopped_at_capacity) {
     std::fprintf(stderr, "stopped: the KV cache is full (%lld tokens); raise --ctx\n",
                  static_cast<long long>((*session)->capacity()));

@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 
+#include <chrono>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -20,7 +21,7 @@ using cpu::StepState;
 
 class CpuPlan : public HostPlan {
  public:
-  explicit CpuPlan(tbb::task_arena& arena) : arena_(arena) {}
+  CpuPlan(tbb::task_arena& arena, bool profile) : arena_(arena), profile_(profile) {}
 
   absl::Status Build(const Graph& graph, const OpRegistry& registry, const Specialization& spec,
                      HostStateStore& states) {
@@ -40,16 +41,25 @@ class CpuPlan : public HostPlan {
       ANVIL_ASSIGN_OR_RETURN(CpuKernel kernel, factory(ctx), absl::StrCat("node '", node.name, "' (", node.op, ")"));
       kernels_.push_back(std::move(kernel));
       kernel_nodes_.push_back(node.name);
+      timings_.push_back(NodeTiming{node.name, node.op, 0, 0});
     }
     return absl::OkStatus();
   }
+
+  int64_t dispatches() const override { return static_cast<int64_t>(kernels_.size()); }
+  std::vector<NodeTiming> timings() const override { return profile_ ? timings_ : std::vector<NodeTiming>{}; }
 
   absl::Status Run(int64_t position) override {
     step_.position = position;
     absl::Status status;
     arena_.execute([&] {
       for (size_t i = 0; i < kernels_.size(); ++i) {
+        const auto start = profile_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
         status = kernels_[i](step_);
+        if (profile_) {
+          timings_[i].seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          ++timings_[i].calls;
+        }
         if (!status.ok()) {
           status = Annotate(status, absl::StrCat("node '", kernel_nodes_[i], "'"));
           return;
@@ -67,6 +77,8 @@ class CpuPlan : public HostPlan {
   }
 
   tbb::task_arena& arena_;
+  bool profile_;
+  std::vector<NodeTiming> timings_;
   StepState step_;
   std::vector<CpuKernel> kernels_;
   std::vector<std::string> kernel_nodes_;
@@ -74,7 +86,8 @@ class CpuPlan : public HostPlan {
 
 class CpuExecutor : public Executor {
  public:
-  CpuExecutor(const OpRegistry& registry, int threads) : registry_(registry), arena_(threads) {
+  CpuExecutor(const OpRegistry& registry, int threads, bool profile)
+      : registry_(registry), arena_(threads), profile_(profile) {
     // OpenBLAS runs single-threaded inside our TBB tasks; the kernels split the work.
     openblas_set_num_threads(1);
   }
@@ -88,7 +101,7 @@ class CpuExecutor : public Executor {
 
   absl::StatusOr<std::unique_ptr<Plan>> Compile(const Graph& graph, const Specialization& spec,
                                                 StateStore& states) override {
-    auto plan = std::make_unique<CpuPlan>(arena_);
+    auto plan = std::make_unique<CpuPlan>(arena_, profile_);
     ANVIL_RETURN_IF_ERROR(plan->Build(graph, registry_, spec, static_cast<HostStateStore&>(states)));
     return std::unique_ptr<Plan>(std::move(plan));
   }
@@ -96,13 +109,14 @@ class CpuExecutor : public Executor {
  private:
   const OpRegistry& registry_;
   tbb::task_arena arena_;
+  bool profile_;
 };
 
 }  // namespace
 
 std::shared_ptr<Executor> MakeCpuExecutor(const OpRegistry& registry, const CpuExecutorOptions& options) {
   const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
-  return std::make_shared<CpuExecutor>(registry, threads > 0 ? threads : 1);
+  return std::make_shared<CpuExecutor>(registry, threads > 0 ? threads : 1, options.profile);
 }
 
 }  // namespace anvil

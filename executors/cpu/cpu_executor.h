@@ -10,7 +10,8 @@
 namespace anvil {
 
 struct CpuExecutorOptions {
-  int threads = 0;  // 0 = every hardware thread
+  int threads = 0;       // 0 = every hardware thread
+  bool profile = false;  // time every kernel call (Plan::timings)
 };
 
 // Creates a CPU executor. `registry` must outlive it.

@@ -26,6 +26,8 @@ class ReferencePlan : public HostPlan {
     return absl::OkStatus();
   }
 
+  int64_t dispatches() const override { return static_cast<int64_t>(steps_.size()); }
+
   absl::Status Run(int64_t position) override {
     for (const Step& s : steps_) {
       RefKernelContext ctx{*s.node, s.inputs, s.outputs, position};

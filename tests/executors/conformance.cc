@@ -124,7 +124,8 @@ absl::StatusOr<CaseResult> RunGraphRandom(Executor& executor, const Graph& g, in
 }
 
 absl::StatusOr<CaseResult> RunCase(Executor& executor, const Model& model, const OpCase& c, uint64_t seed) {
-  int64_t capacity = 1, max_int = 1;
+  // Positions up to position + 16 are valid even without a KV state (rope reads them).
+  int64_t capacity = c.position + 16, max_int = 1;
   for (ValueId id : model.graph.states()) capacity = std::max(capacity, model.graph.value(id).type.shape[1].size);
   for (const TensorSpec& s : c.inputs) max_int = std::max(max_int, s.max_int);
   return RunGraphRandom(executor, model.graph, 1, capacity, c.position, seed, max_int);

@@ -23,27 +23,8 @@ namespace {
 
 using ::anvil::testing::SharedPath;
 
-struct Golden {
-  std::vector<int32_t> input_ids, next_ids;
-  std::vector<float> logits;  // [256][512]
-  std::string text;
-};
-
-const Golden& LoadGolden() {
-  static const Golden golden = [] {
-    Golden g;
-    std::ifstream json_file(SharedPath("models/golden/stories260K.bos256.json"));
-    const nlohmann::json j = nlohmann::json::parse(json_file);
-    g.input_ids = j["input_ids"].get<std::vector<int32_t>>();
-    g.next_ids = j["greedy_next_ids"].get<std::vector<int32_t>>();
-    g.text = j["text"].get<std::string>();
-    std::ifstream logits(SharedPath("models/golden/stories260K.bos256.logits.f32"), std::ios::binary);
-    g.logits.resize(256 * 512);
-    logits.read(reinterpret_cast<char*>(g.logits.data()), static_cast<std::streamsize>(g.logits.size() * 4));
-    return g;
-  }();
-  return golden;
-}
+using Golden = ::anvil::testing::Golden;
+const Golden& LoadGolden() { return ::anvil::testing::Stories260kGolden(); }
 
 // Imported from ../shared, written as a .graph and loaded back (the path a user takes).
 std::shared_ptr<const Model> Stories() {

@@ -26,10 +26,10 @@ TEST(CliTest, TopLevelHelpListsCommands) {
 
 TEST(CliTest, EveryCommandDescribesItsFlags) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> expected = {
-      {"inspect", {"--json", "--verify", "--context", "--passes[=S]", "--no-passes", "--verify-each"}},
+      {"inspect", {"--json", "--verify", "--context", "--devices", "--passes[=S]", "--no-passes", "--verify-each"}},
       {"dump", {"--format", "--layer", "--passes[=S]", "--no-passes", "--verify-each"}},
       {"run", {"--model", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--threads", "--ctx",
-               "--executor", "--prompt-ids", "--print-ids", "--dump-logits", "--ignore-eos", "--passes[=S]", "--no-passes"}},
+               "--executor", "--device", "--profile", "--prompt-ids", "--print-ids", "--dump-logits", "--ignore-eos", "--passes[=S]", "--no-passes"}},
       {"convert", {"--output", "-o", "--tokenizer", "llama2c", "pbtxt"}},
   };
   for (const auto& [command, flags] : expected) {

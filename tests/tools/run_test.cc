@@ -113,6 +113,26 @@ TEST_F(RunTest, PassFlagsSelectTheGraph) {
   EXPECT_TRUE(absl::StrContains(bad.output, "--passes: unknown pass 'fuse_everything'")) << bad.output;
 }
 
+TEST_F(RunTest, VulkanExecutorPrintsTheGoldenTextAndProfiles) {
+  auto devices = RunCommand(Anvil("inspect --devices"), false);
+  ASSERT_EQ(devices.exit_code, 0) << devices.output;
+  if (devices.output.find("  0  ") == std::string::npos) {
+    if (::anvil::testing::InCi()) FAIL() << "no Vulkan device under CI: " << devices.output;
+    GTEST_SKIP() << "no Vulkan device";
+  }
+  auto r = RunCommand(Anvil("run -m " + *model_ + " -n 256 --temp 0 --executor vulkan"), false);
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.output, Golden()["text"].get<std::string>());
+  auto profile = RunCommand(Anvil("run -m " + *model_ + " -n 8 --temp 0 --executor vulkan --profile 2>&1 >/dev/null"), false);
+  EXPECT_TRUE(absl::StrContains(profile.output, "profile (kernel time summed over all steps")) << profile.output;
+  EXPECT_TRUE(absl::StrContains(profile.output, "split_rope_kv_write")) << profile.output;
+  auto cpu_profile = RunCommand(Anvil("run -m " + *model_ + " -n 8 --temp 0 --profile 2>&1 >/dev/null"), false);
+  EXPECT_TRUE(absl::StrContains(cpu_profile.output, "gate_up_swiglu")) << cpu_profile.output;
+  auto bad_device = RunCommand(Anvil("run -m " + *model_ + " -n 8 --executor vulkan --device 7"));
+  EXPECT_EQ(bad_device.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(bad_device.output, "--device 7 does not exist")) << bad_device.output;
+}
+
 TEST_F(RunTest, BadInputGivesOneClearLine) {
   auto bad_id = RunCommand(Anvil("run -m " + *model_ + " --prompt-ids 1,600 -n 4"));
   EXPECT_EQ(bad_id.exit_code, 1);
