@@ -34,8 +34,27 @@ class Plan {
   virtual ~Plan() = default;
   // Copies the bytes of graph input `index` for the next Run (sizes must match exactly).
   virtual absl::Status SetInput(int index, const void* data, size_t bytes) = 0;
-  // Runs one step whose T tokens sit at positions position .. position + T - 1 of the KV cache.
+  // Capture: binds every kernel to its buffers (CPU) or records the whole step into a command
+  // buffer (Vulkan) once. Run() replays the capture -- it allocates, records and resolves nothing;
+  // per-step values (the position) come through a step-state buffer. Compile() leaves a plan
+  // uncaptured; Run() captures on first use.
+  virtual absl::Status Capture() = 0;
+  virtual bool captured() const = 0;
+  virtual void ReleaseCapture() = 0;
+  // Runs one step whose T tokens sit at positions position .. position + T - 1 of the KV cache,
+  // replaying the capture.
   virtual absl::Status Run(int64_t position) = 0;
+  // Runs one step the eager way, binding or recording every kernel for this step alone (the
+  // baseline a capture is measured against). The capture is neither used nor changed.
+  virtual absl::Status RunEager(int64_t position) = 0;
+  // Greedy decoding without the host in the loop: runs the next T = 1 step with the argmax the
+  // previous step of this plan produced as its input, at the position after it. On Vulkan the id
+  // and the position move on the device and the host only submits. Needs a captured T = 1 plan
+  // whose graph outputs `next_token`.
+  virtual bool supports_feedback() const { return false; }
+  virtual absl::Status RunFeedback() { return absl::UnimplementedError("this executor has no device-side feedback"); }
+  // Host time of the last Run/RunEager before it waited for the device: the submit cost.
+  virtual double last_host_seconds() const { return 0; }
   // Graph output `index` as of the last Run.
   virtual absl::StatusOr<HostView> Output(int index) = 0;
   virtual const Specialization& specialization() const = 0;

@@ -14,7 +14,21 @@
 namespace anvil {
 
 struct SessionOptions {
-  int64_t capacity = 0;  // KV-cache capacity in tokens; 0 = the model's max context
+  int64_t capacity = 0;  // KV-cache capacity in tokens; 0 = the model's max context (at most 4096)
+  bool capture = true;   // capture the decode plan after a warm-up step and replay it
+};
+
+// What the session did, for `anvil run --stats`.
+struct SessionCounters {
+  int64_t captures = 0;       // decode plans captured
+  int64_t replays = 0;        // decode steps replayed from a capture
+  int64_t eager_steps = 0;    // steps run eagerly (prefill, warm-up, --no-capture)
+  int64_t invalidations = 0;  // captures dropped (reset, truncate, capacity change)
+  // Host time of decode steps before waiting for the device (CPU: the whole step; Vulkan: the
+  // submit), replayed and eager.
+  double replay_host_seconds = 0;
+  double eager_decode_host_seconds = 0;
+  int64_t eager_decode_steps = 0;
 };
 
 // What a step leaves for the caller: the last fed token's logits and their argmax.
@@ -34,8 +48,16 @@ class Session {
   absl::StatusOr<StepOutput> Prefill(absl::Span<const int32_t> ids);
   // Feeds one token (T = 1).
   absl::StatusOr<StepOutput> Decode(int32_t id);
-  // Forgets the cached tokens: the next step starts at position 0.
-  void Reset() { position_ = 0; }
+  // Feeds the previous step's argmax (greedy decoding). When the previous step was a decode step
+  // and the executor supports it, the id never leaves the device (Plan::RunFeedback).
+  absl::StatusOr<StepOutput> DecodeGreedy();
+  // Forgets the cached tokens: the next step starts at position 0. Drops captures.
+  void Reset();
+  // Keeps the first `tokens` cached tokens and forgets the rest. Drops captures.
+  absl::Status Truncate(int64_t tokens);
+  // Reallocates the KV cache with `capacity` tokens, keeping the cached ones. Recompiles plans.
+  absl::Status SetCapacity(int64_t capacity);
+  const SessionCounters& counters() const { return counters_; }
 
   int64_t position() const { return position_; }
   // Per-node time summed over every plan this session ran (empty unless the executor profiles).
@@ -48,14 +70,17 @@ class Session {
 
  private:
   Session(std::shared_ptr<const Model> model, std::shared_ptr<Executor> executor,
-          std::unique_ptr<StateStore> states, int logits_output, int next_output)
+          std::unique_ptr<StateStore> states, int logits_output, int next_output, bool capture)
       : model_(std::move(model)),
         executor_(std::move(executor)),
         states_(std::move(states)),
         logits_output_(logits_output),
-        next_output_(next_output) {}
+        next_output_(next_output),
+        capture_(capture) {}
+  void Invalidate();
 
   absl::StatusOr<StepOutput> Step(absl::Span<const int32_t> ids);
+  absl::StatusOr<StepOutput> Outputs(Plan* plan);
 
   std::shared_ptr<const Model> model_;
   std::shared_ptr<Executor> executor_;
@@ -63,7 +88,11 @@ class Session {
   std::map<int64_t, std::unique_ptr<Plan>> plans_;  // by tokens per step
   int logits_output_;
   int next_output_;  // -1: the graph has no argmax output
+  bool capture_;
   int64_t position_ = 0;
+  SessionCounters counters_;
+  int32_t last_next_id_ = -1;
+  bool last_was_decode_ = false;  // the previous step ran the T = 1 plan
 };
 
 }  // namespace anvil

@@ -152,6 +152,9 @@ struct Model {
   std::vector<std::pair<std::string, std::string>> metadata;
   std::string source_path;  // the file it was loaded from, for messages
   bool text_form = false;   // loaded from the .pbtxt text form
+  // The mapped data section of a loaded .graph (tensors are views into it); null otherwise.
+  const uint8_t* data_section = nullptr;
+  uint64_t data_section_bytes = 0;
 };
 
 }  // namespace anvil

@@ -156,7 +156,10 @@ absl::StatusOr<Model> LoadContainer(const std::shared_ptr<const MappedFile>& fil
           p.checksum().value(), actual));
     }
   }
-  return FinishModel(p, &section, registry);
+  ANVIL_ASSIGN_OR_RETURN(Model model, FinishModel(p, &section, registry));
+  model.data_section = section.data;
+  model.data_section_bytes = section.size;
+  return model;
 }
 
 }  // namespace

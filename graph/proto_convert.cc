@@ -266,6 +266,7 @@ void WriteAttr(const std::string& name, const AttrValue& value, proto::Attribute
 
 absl::Status ReadGraph(const proto::GraphProto& p, const DataSection* section, Graph& g) {
   g.name = p.name();
+  g.memory_in_place = p.memory_in_place();
   for (const proto::ValueInfoProto& in : p.inputs()) {
     Value v;
     v.name = in.name();
@@ -376,6 +377,7 @@ proto::ModelProto ModelToProto(const Model& m, const std::vector<TensorPlacement
   const Graph& g = m.graph;
   proto::GraphProto* pg = p.mutable_graph();
   pg->set_name(g.name);
+  pg->set_memory_in_place(g.memory_in_place);
   for (ValueId id : g.inputs()) {
     proto::ValueInfoProto* vi = pg->add_inputs();
     vi->set_name(g.value(id).name);
@@ -393,10 +395,12 @@ proto::ModelProto ModelToProto(const Model& m, const std::vector<TensorPlacement
     t->set_name(v.name);
     t->set_dtype(DTypeToProto(v.type.dtype));
     for (const Dim& d : v.type.shape) t->add_dims(d.size);
-    if (placements != nullptr) {
+    if (placements != nullptr && (*placements)[i].external) {
       t->set_external(true);
       t->set_data_offset((*placements)[i].offset);
       t->set_data_length((*placements)[i].length);
+    } else if (placements != nullptr) {
+      t->set_raw_data(v.data.data(), v.data.size());
     } else if (v.type.dtype == DType::kF32) {
       const size_t n = v.data.size() / 4;
       t->mutable_float_data()->Resize(static_cast<int>(n), 0.0f);

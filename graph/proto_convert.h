@@ -32,6 +32,7 @@ absl::StatusOr<Model> ModelFromProto(const proto::ModelProto& proto, const DataS
 struct TensorPlacement {
   uint64_t offset = 0;
   uint64_t length = 0;
+  bool external = true;  // false: write this tensor's bytes inline (raw_data)
 };
 
 // Converts the IR to a ModelProto. With `placements`, initializers are external references;

@@ -56,7 +56,11 @@ absl::StatusOr<GenerateStats> Generate(Session& session, absl::Span<const int32_
       stats.stopped_at_capacity = true;
       break;
     }
-    ANVIL_ASSIGN_OR_RETURN(out, session.Decode(next));
+    if (sampler.greedy()) {
+      ANVIL_ASSIGN_OR_RETURN(out, session.DecodeGreedy());  // the id may stay on the device
+    } else {
+      ANVIL_ASSIGN_OR_RETURN(out, session.Decode(next));
+    }
     if (options.on_logits) options.on_logits(next, out.logits);
   }
   stats.decode_seconds = Since(start);

@@ -12,6 +12,8 @@ int InspectCommand(int argc, char** argv);
 int DumpCommand(int argc, char** argv);
 int ConvertCommand(int argc, char** argv);
 int RunCommand(int argc, char** argv);
+int CaptureCommand(int argc, char** argv);
+int ReplayCommand(int argc, char** argv);
 
 // Prints "anvil: <message>" to stderr and returns 1.
 int Fail(const absl::Status& status);

@@ -19,7 +19,7 @@ void ExecutorFlags::Register(FlagSet& flags, bool with_profile) {
 }
 
 absl::StatusOr<std::shared_ptr<Executor>> ExecutorFlags::Make() const {
-  if (executor == "cpu") {
+  if (executor == "cpu" || executor.empty()) {
     CpuExecutorOptions options;
     options.threads = static_cast<int>(threads);
     options.profile = profile;

@@ -1,10 +1,13 @@
 // anvil inspect FILE: what a model is and what running it costs.
+#include <cstring>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "executors/vulkan/device.h"
+#include "base/mapped_file.h"
+#include "graph/capture.h"
 #include "graph/model_io.h"
 #include "graph/model_stats.h"
 #include "nlohmann/json.hpp"
@@ -145,6 +148,49 @@ Json StatsJson(const std::string& path, const Model& m, const ModelStats& s, con
   return j;
 }
 
+int InspectCapture(const std::string& path, bool json) {
+  auto c = ReadCapture(path);
+  if (!c.ok()) return Fail(c.status());
+  if (json) {
+    Json j;
+    j["path"] = path;
+    j["producer"] = c->producer;
+    j["graph"] = {{"path", c->graph_path}, {"checksum", c->graph_checksum.value}, {"algorithm", c->graph_checksum.algorithm}};
+    j["executor"] = c->executor;
+    j["device"] = c->device;
+    j["capacity"] = c->capacity;
+    j["passes"] = c->passes;
+    j["plan_nodes"] = c->plan_nodes;
+    j["prompt_ids"] = c->prompt_ids;
+    Json steps = Json::array();
+    for (const CapturedStep& s : c->steps) steps.push_back({{"position", s.position}, {"input", s.input_id}, {"argmax", s.argmax_id}});
+    j["steps"] = steps;
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  auto row = [](absl::string_view key, const std::string& value) { std::cout << absl::StrFormat("  %-13s %s\n", key, value); };
+  std::cout << path << "\n";
+  row("format", absl::StrCat("anvil capture v", kCaptureVersion, ", producer \"", c->producer, "\""));
+  row("model", absl::StrFormat("%s (%s %08x over %d data bytes)", c->graph_path, c->graph_checksum.algorithm,
+                               c->graph_checksum.value, c->graph_checksum.data_length));
+  row("executor", c->device == c->executor ? c->executor : absl::StrCat(c->executor, " on ", c->device));
+  row("capacity", absl::StrCat(c->capacity, " tokens"));
+  row("passes", c->passes.empty() ? "none" : absl::StrJoin(c->passes, ", "));
+  row("plan", absl::StrCat(c->plan_nodes, " nodes"));
+  row("prompt", absl::StrCat(c->prompt_ids.size(), " tokens: ", absl::StrJoin(c->prompt_ids, " ")));
+  std::vector<int32_t> inputs, outputs;
+  for (const CapturedStep& s : c->steps) {
+    inputs.push_back(s.input_id);
+    outputs.push_back(s.argmax_id);
+  }
+  const size_t shown = std::min<size_t>(16, inputs.size());
+  row("steps", absl::StrCat(c->steps.size(), " decode steps from position ",
+                            c->steps.empty() ? 0 : c->steps.front().position));
+  row("inputs", absl::StrCat(absl::StrJoin(inputs.begin(), inputs.begin() + shown, " "), shown < inputs.size() ? " ..." : ""));
+  row("argmax", absl::StrCat(absl::StrJoin(outputs.begin(), outputs.begin() + shown, " "), shown < outputs.size() ? " ..." : ""));
+  return 0;
+}
+
 int ListVulkanDevices(bool json) {
   auto devices = vk::ListDevices();
   if (!devices.ok()) return Fail(devices.status());
@@ -173,8 +219,9 @@ int InspectCommand(int argc, char** argv) {
   bool json = false, verify = false, devices = false;
   int64_t context = 0;
   PassFlags pass_flags;
-  FlagSet flags("anvil inspect FILE [flags]",
-                "Summarizes a model (.graph or .pbtxt): format and checksum, config, op histogram,\n"
+  FlagSet flags("anvil inspect FILE|SESSION.capture [flags]",
+                "Summarizes a model (.graph or .pbtxt) or a recorded session (.capture). For a model:\n"
+                "format and checksum, config, op histogram,\n"
                 "nodes, dispatches and activation memory before and after the optimizer,\n"
                 "parameters and bytes per dtype, KV-cache bytes, and the weight bytes and FLOPs of\n"
                 "one decoded token.");
@@ -192,6 +239,10 @@ int InspectCommand(int argc, char** argv) {
   if (devices && args->empty()) return ListVulkanDevices(json);
   if (args->size() != 1) return UsageError("inspect", "expects exactly one FILE");
   const std::string& path = (*args)[0];
+  if (auto file = MappedFile::Open(path); file.ok() && (*file)->size() >= 8 &&
+                                             std::memcmp((*file)->data(), kCaptureMagic, 8) == 0) {
+    return InspectCapture(path, json);
+  }
   LoadOptions options;
   options.verify_checksum = verify;
   auto model = LoadModel(path, Ops(), options);

@@ -19,6 +19,8 @@ constexpr Command kCommands[] = {
     {"inspect", InspectCommand, "summarize a model: config, ops, parameters, KV cache, FLOPs per token"},
     {"dump", DumpCommand, "print a model's graph as text, JSON or Graphviz DOT"},
     {"convert", ConvertCommand, "make a .graph from a checkpoint or a text-form model"},
+    {"capture", CaptureCommand, "record a decode session and its plan into a .capture file"},
+    {"replay", ReplayCommand, "replay a .capture: time every step and check every output"},
 };
 
 void PrintHelp() {

@@ -15,6 +15,7 @@
 #include "tools/executor_flags.h"
 #include "tools/flags.h"
 #include "tools/pass_flags.h"
+#include "tools/prompt.h"
 
 namespace anvil::cli {
 
@@ -23,7 +24,7 @@ int RunCommand(int argc, char** argv) {
   int64_t max_tokens = 128, top_k = 40, seed = 0, context = 0;
   ExecutorFlags executor_flags;
   double temperature = 0.8, top_p = 0.95;
-  bool print_ids = false, ignore_eos = false;
+  bool print_ids = false, ignore_eos = false, capture = true, stats_flag = false;
   PassFlags pass_flags;
   FlagSet flags("anvil run -m FILE [-p PROMPT] [-n N] [flags]",
                 "Generates text with a model. An empty prompt starts from BOS alone. The text streams to\n"
@@ -43,6 +44,8 @@ int RunCommand(int argc, char** argv) {
                "write every fed token's logits (f32 little-endian, one vocab-size row per token) to this file; "
                "the prompt is then fed one token per step");
   flags.Bool("ignore-eos", &ignore_eos, "keep generating past end-of-sequence tokens");
+  flags.Bool("capture", &capture, "capture the decode step after a warm-up step and replay it (--no-capture: every step eager)");
+  flags.Bool("stats", &stats_flag, "print session counters: captures, replays, eager steps, host time per decode step");
   pass_flags.Register(flags);
   auto args = flags.Parse(argc, argv, 2);
   if (!args.ok()) return UsageError("run", std::string(args.status().message()));
@@ -52,7 +55,6 @@ int RunCommand(int argc, char** argv) {
   }
   if (!args->empty()) return UsageError("run", "unexpected argument '" + (*args)[0] + "'");
   if (model_path.empty()) return UsageError("run", "-m FILE is required");
-  if (!prompt.empty() && !prompt_ids_text.empty()) return UsageError("run", "give -p or --prompt-ids, not both");
   if (max_tokens < 0) return UsageError("run", "-n must be >= 0");
 
   auto loaded = LoadOptimized(model_path, pass_flags);
@@ -65,30 +67,15 @@ int RunCommand(int argc, char** argv) {
     if (!t.ok()) return Fail(t.status());
     tokenizer = std::move(*t);
   }
-  std::vector<int32_t> prompt_ids;
-  if (!prompt_ids_text.empty()) {
-    auto ids = ParseIntList(prompt_ids_text);
-    if (!ids.ok()) return UsageError("run", "--prompt-ids: " + std::string(ids.status().message()));
-    for (int64_t id : *ids) {
-      if (id < 0 || id >= model->config.vocab_size) {
-        return Fail(absl::OutOfRangeError(absl::StrFormat("--prompt-ids: token id %d is outside the vocabulary (%d tokens)",
-                                                          id, model->config.vocab_size)));
-      }
-      prompt_ids.push_back(static_cast<int32_t>(id));
-    }
-  } else if (tokenizer == nullptr) {
-    return Fail(absl::FailedPreconditionError(model_path + " has no tokenizer; use --prompt-ids and --print-ids"));
-  } else {
-    auto ids = tokenizer->Encode(prompt, /*add_bos=*/true);
-    if (!ids.ok()) return Fail(ids.status());
-    prompt_ids = std::move(*ids);
-  }
-  if (prompt_ids.empty()) return UsageError("run", "--prompt-ids is empty");
+  auto resolved = ResolvePrompt(*model, prompt, prompt_ids_text);
+  if (!resolved.ok()) return Fail(resolved.status());
+  const std::vector<int32_t> prompt_ids = std::move(*resolved);
 
   auto executor = executor_flags.Make();
   if (!executor.ok()) return Fail(executor.status());
   SessionOptions session_options;
   session_options.capacity = context;
+  session_options.capture = capture;
   auto session = Session::Create(model, *executor, session_options);
   if (!session.ok()) return Fail(session.status());
 
@@ -147,6 +134,19 @@ int RunCommand(int argc, char** argv) {
                stats->prefill_seconds * 1e3, stats->prompt_tokens / std::max(stats->prefill_seconds, 1e-9));
   std::fprintf(stderr, "decode:  %lld tokens in %.2f ms (%.1f tokens/s)\n", static_cast<long long>(decoded),
                stats->decode_seconds * 1e3, decoded / std::max(stats->decode_seconds, 1e-9));
+  if (stats_flag) {
+    const SessionCounters& n = (*session)->counters();
+    std::fprintf(stderr, "stats: %lld captures, %lld replays, %lld eager steps, %lld invalidations\n",
+                 static_cast<long long>(n.captures), static_cast<long long>(n.replays),
+                 static_cast<long long>(n.eager_steps), static_cast<long long>(n.invalidations));
+    if (n.replays > 0) {
+      std::fprintf(stderr, "stats: host time per replayed decode step %.2f us\n", 1e6 * n.replay_host_seconds / n.replays);
+    }
+    if (n.eager_decode_steps > 0) {
+      std::fprintf(stderr, "stats: host time per eager decode step %.2f us\n",
+                   1e6 * n.eager_decode_host_seconds / n.eager_decode_steps);
+    }
+  }
   if (executor_flags.profile) PrintProfile((*session)->Timings(), stats->prefill_seconds + stats->decode_seconds);
   if (stats->stopped_at_capacity) {
     std::fprintf(stderr, "stopped: the KV cache is full (%lld tokens); raise --ctx\n",

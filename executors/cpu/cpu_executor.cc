@@ -19,6 +19,8 @@ using cpu::CpuKernel;
 using cpu::CpuTensor;
 using cpu::StepState;
 
+// A CPU plan's capture is the flat list of bound kernel calls. Eager steps bind every kernel
+// again (attribute parsing, precomputed tables, closures) and run it, as an interpreter would.
 class CpuPlan : public HostPlan {
  public:
   CpuPlan(tbb::task_arena& arena, bool profile) : arena_(arena), profile_(profile) {}
@@ -38,38 +40,71 @@ class CpuPlan : public HostPlan {
       BindContext ctx{node, {}, {}};
       for (ValueId in : node.inputs) ctx.inputs.push_back(Tensor(in));
       for (ValueId out : node.outputs) ctx.outputs.push_back(Tensor(out));
-      ANVIL_ASSIGN_OR_RETURN(CpuKernel kernel, factory(ctx), absl::StrCat("node '", node.name, "' (", node.op, ")"));
-      kernels_.push_back(std::move(kernel));
-      kernel_nodes_.push_back(node.name);
+      // Bind once now so attribute errors surface at compile time.
+      ANVIL_RETURN_IF_ERROR(factory(ctx).status(), absl::StrCat("node '", node.name, "' (", node.op, ")"));
+      nodes_.push_back(BoundNode{factory, std::move(ctx)});
       timings_.push_back(NodeTiming{node.name, node.op, 0, 0});
     }
     return absl::OkStatus();
   }
 
-  int64_t dispatches() const override { return static_cast<int64_t>(kernels_.size()); }
+  absl::Status Capture() override {
+    std::vector<CpuKernel> kernels;
+    kernels.reserve(nodes_.size());
+    for (const BoundNode& n : nodes_) {
+      ANVIL_ASSIGN_OR_RETURN(CpuKernel kernel, n.factory(n.ctx), absl::StrCat("node '", n.ctx.node.name, "'"));
+      kernels.push_back(std::move(kernel));
+    }
+    kernels_ = std::move(kernels);
+    return absl::OkStatus();
+  }
+  bool captured() const override { return !kernels_.empty() || nodes_.empty(); }
+  void ReleaseCapture() override { kernels_.clear(); }
+  int64_t dispatches() const override { return static_cast<int64_t>(nodes_.size()); }
   std::vector<NodeTiming> timings() const override { return profile_ ? timings_ : std::vector<NodeTiming>{}; }
+  double last_host_seconds() const override { return last_seconds_; }
 
   absl::Status Run(int64_t position) override {
+    if (!captured()) ANVIL_RETURN_IF_ERROR(Capture());
+    return Execute(position, [&](size_t i) { return kernels_[i](step_); });
+  }
+
+  absl::Status RunEager(int64_t position) override {
+    return Execute(position, [&](size_t i) -> absl::Status {
+      ANVIL_ASSIGN_OR_RETURN(CpuKernel kernel, nodes_[i].factory(nodes_[i].ctx));
+      return kernel(step_);
+    });
+  }
+
+ private:
+  struct BoundNode {
+    cpu::KernelFactory factory;
+    BindContext ctx;
+  };
+
+  template <typename RunOne>
+  absl::Status Execute(int64_t position, const RunOne& run_one) {
+    const auto begin = std::chrono::steady_clock::now();
     step_.position = position;
     absl::Status status;
     arena_.execute([&] {
-      for (size_t i = 0; i < kernels_.size(); ++i) {
+      for (size_t i = 0; i < nodes_.size(); ++i) {
         const auto start = profile_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
-        status = kernels_[i](step_);
+        status = run_one(i);
         if (profile_) {
           timings_[i].seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
           ++timings_[i].calls;
         }
         if (!status.ok()) {
-          status = Annotate(status, absl::StrCat("node '", kernel_nodes_[i], "'"));
+          status = Annotate(status, absl::StrCat("node '", nodes_[i].ctx.node.name, "'"));
           return;
         }
       }
     });
+    last_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     return status;
   }
 
- private:
   CpuTensor Tensor(ValueId id) const {
     if (id == kNoValue) return CpuTensor{};
     const Binding& b = binding(id);
@@ -78,10 +113,11 @@ class CpuPlan : public HostPlan {
 
   tbb::task_arena& arena_;
   bool profile_;
+  std::vector<BoundNode> nodes_;
+  std::vector<CpuKernel> kernels_;  // the capture
   std::vector<NodeTiming> timings_;
   StepState step_;
-  std::vector<CpuKernel> kernels_;
-  std::vector<std::string> kernel_nodes_;
+  double last_seconds_ = 0;
 };
 
 class CpuExecutor : public Executor {

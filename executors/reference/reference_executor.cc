@@ -27,6 +27,11 @@ class ReferencePlan : public HostPlan {
   }
 
   int64_t dispatches() const override { return static_cast<int64_t>(steps_.size()); }
+  // The reference executor interprets the graph every step: capture and eager are the same thing.
+  absl::Status Capture() override { return absl::OkStatus(); }
+  bool captured() const override { return true; }
+  void ReleaseCapture() override {}
+  absl::Status RunEager(int64_t position) override { return Run(position); }
 
   absl::Status Run(int64_t position) override {
     for (const Step& s : steps_) {

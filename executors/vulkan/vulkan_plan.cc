@@ -56,19 +56,41 @@ class VulkanPlan : public Plan {
     return absl::OkStatus();
   }
 
-  absl::Status Run(int64_t position) override {
-    if (!cache_writer_.empty()) {
-      ANVIL_RETURN_IF_ERROR(CheckKvCapacity(position, spec_.tokens, spec_.capacity), absl::StrCat("node '", cache_writer_, "'"));
+  // The capture: the whole step recorded once into `captured_`, submitted as is every step; and,
+  // for greedy decoding, `feedback_`: the same step preceded by a copy of the previous argmax into
+  // the input ids, so the host only submits.
+  absl::Status Capture() override {
+    ANVIL_RETURN_IF_ERROR(Check(vkResetCommandBuffer(captured_, 0), "vkResetCommandBuffer"));
+    ANVIL_RETURN_IF_ERROR(RecordInto(captured_, false));
+    if (feedback_source_ >= 0) {
+      ANVIL_RETURN_IF_ERROR(Check(vkResetCommandBuffer(feedback_, 0), "vkResetCommandBuffer"));
+      ANVIL_RETURN_IF_ERROR(RecordInto(feedback_, true));
     }
-    const uint32_t pos = static_cast<uint32_t>(position);
-    std::memcpy(io_.mapped, &pos, sizeof(pos));
-    ANVIL_RETURN_IF_ERROR(context_->Submit(command_buffer_, fence_.get()));
-    VkFence fence = fence_.get();
-    ANVIL_RETURN_IF_ERROR(Check(vkWaitForFences(context_->device(), 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences"));
-    ANVIL_RETURN_IF_ERROR(Check(vkResetFences(context_->device(), 1, &fence), "vkResetFences"));
-    if (queries_) ANVIL_RETURN_IF_ERROR(CollectTimings());
+    is_captured_ = true;
     return absl::OkStatus();
   }
+  bool supports_feedback() const override { return feedback_source_ >= 0; }
+  absl::Status RunFeedback() override {
+    if (!is_captured_ || feedback_source_ < 0) return absl::FailedPreconditionError("no captured feedback step");
+    return Submit(next_position_, feedback_, std::chrono::steady_clock::now(), /*host_writes=*/false);
+  }
+  bool captured() const override { return is_captured_; }
+  void ReleaseCapture() override { is_captured_ = false; }
+
+  absl::Status Run(int64_t position) override {
+    if (!is_captured_) ANVIL_RETURN_IF_ERROR(Capture());
+    return Submit(position, captured_, std::chrono::steady_clock::now(), true);
+  }
+
+  // Eager: records every dispatch of this step into a fresh command buffer, then submits it.
+  absl::Status RunEager(int64_t position) override {
+    const auto begin = std::chrono::steady_clock::now();
+    ANVIL_RETURN_IF_ERROR(Check(vkResetCommandBuffer(eager_, 0), "vkResetCommandBuffer"));
+    ANVIL_RETURN_IF_ERROR(RecordInto(eager_, false));
+    return Submit(position, eager_, begin, true);
+  }
+
+  double last_host_seconds() const override { return last_host_seconds_; }
 
   absl::StatusOr<HostView> Output(int index) override {
     if (index < 0 || index >= static_cast<int>(outputs_.size())) return absl::OutOfRangeError(absl::StrCat("the graph has no output ", index));
@@ -100,7 +122,9 @@ class VulkanPlan : public Plan {
   };
 
   absl::StatusOr<Region> RopeTable(const RopeAttrs& attrs, int64_t head_dim);
-  absl::Status Record();
+  absl::Status Prepare();  // descriptor sets, command buffers, fence, queries
+  absl::Status RecordInto(VkCommandBuffer cmd, bool feedback);
+  absl::Status Submit(int64_t position, VkCommandBuffer cmd, std::chrono::steady_clock::time_point begin, bool host_writes);
   absl::Status CollectTimings();
 
   ExecutorShared& shared_;
@@ -113,7 +137,14 @@ class VulkanPlan : public Plan {
   std::vector<Dispatch> dispatches_;
   DescriptorPool pool_;
   CommandPool command_pool_;
-  VkCommandBuffer command_buffer_ = VK_NULL_HANDLE;
+  VkCommandBuffer captured_ = VK_NULL_HANDLE;
+  VkCommandBuffer eager_ = VK_NULL_HANDLE;
+  VkCommandBuffer feedback_ = VK_NULL_HANDLE;
+  bool is_captured_ = false;
+  int feedback_source_ = -1;     // output slot holding next_token when the step can feed itself
+  int64_t next_position_ = 0;    // where the device's step state points after the last step
+  Dispatch advance_;             // step_advance: position += T at the end of every step
+  double last_host_seconds_ = 0;
   Fence fence_;
   QueryPool queries_;
   int64_t barriers_ = 0;
@@ -265,23 +296,56 @@ absl::Status VulkanPlan::Build(const Graph& graph, VulkanStateStore& states) {
   for (size_t i = 0; i < graph.outputs().size(); ++i) {
     ANVIL_ASSIGN_OR_RETURN(Tensor t, tensor(graph.outputs()[i]));
     outputs_[i].source = t.region;
+    const Value& out = graph.value(graph.outputs()[i]);
+    if (out.name == "next_token" && spec_.tokens == 1 && inputs_.size() == 1 && inputs_[0].bytes == 4 &&
+        outputs_[i].bytes == 4 && inputs_[0].vocab > 0) {
+      feedback_source_ = static_cast<int>(i);
+    }
   }
-  return Record();
+  advance_.spec.shader = "step_advance";
+  advance_.spec.push = PushBytes(static_cast<uint32_t>(spec_.tokens));
+  advance_.spec.bindings = {step};
+  advance_.spec.writes = {true};
+  ANVIL_ASSIGN_OR_RETURN(advance_.pipeline, shared_.pipelines->Get("step_advance", {}, 1, 4));
+  return Prepare();
 }
 
-absl::Status VulkanPlan::Record() {
+absl::Status VulkanPlan::Submit(int64_t position, VkCommandBuffer cmd, std::chrono::steady_clock::time_point begin,
+                                bool host_writes) {
+  if (!cache_writer_.empty()) {
+    ANVIL_RETURN_IF_ERROR(CheckKvCapacity(position, spec_.tokens, spec_.capacity), absl::StrCat("node '", cache_writer_, "'"));
+  }
+  if (host_writes) {
+    const uint32_t pos = static_cast<uint32_t>(position);
+    std::memcpy(io_.mapped, &pos, sizeof(pos));
+  }
+  next_position_ = position + spec_.tokens;
+  ANVIL_RETURN_IF_ERROR(context_->Submit(cmd, fence_.get()));
+  last_host_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  VkFence fence = fence_.get();
+  ANVIL_RETURN_IF_ERROR(Check(vkWaitForFences(context_->device(), 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences"));
+  ANVIL_RETURN_IF_ERROR(Check(vkResetFences(context_->device(), 1, &fence), "vkResetFences"));
+  if (queries_) ANVIL_RETURN_IF_ERROR(CollectTimings());
+  return absl::OkStatus();
+}
+
+absl::Status VulkanPlan::Prepare() {
   const VkDevice device = context_->device();
-  uint32_t descriptors = 0;
+  uint32_t descriptors = 1;  // step_advance
   for (const Dispatch& d : dispatches_) descriptors += static_cast<uint32_t>(d.spec.bindings.size());
   VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, std::max<uint32_t>(descriptors, 1)};
   VkDescriptorPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
-  pool_info.maxSets = std::max<uint32_t>(static_cast<uint32_t>(dispatches_.size()), 1);
+  pool_info.maxSets = static_cast<uint32_t>(dispatches_.size()) + 1;
   pool_info.poolSizeCount = 1;
   pool_info.pPoolSizes = &size;
   VkDescriptorPool pool;
   ANVIL_RETURN_IF_ERROR(Check(vkCreateDescriptorPool(device, &pool_info, nullptr, &pool), "vkCreateDescriptorPool"));
   pool_ = DescriptorPool(device, pool);
-  for (Dispatch& d : dispatches_) {
+  std::vector<Dispatch*> all;
+  for (Dispatch& d : dispatches_) all.push_back(&d);
+  all.push_back(&advance_);
+  for (Dispatch* dp : all) {
+    Dispatch& d = *dp;
     VkDescriptorSetLayout layout = d.pipeline->set_layout.get();
     VkDescriptorSetAllocateInfo alloc{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
     alloc.descriptorPool = pool;
@@ -303,6 +367,7 @@ absl::Status VulkanPlan::Record() {
   }
 
   VkCommandPoolCreateInfo command_pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+  command_pool_info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
   command_pool_info.queueFamilyIndex = context_->queue_family();
   VkCommandPool command_pool;
   ANVIL_RETURN_IF_ERROR(Check(vkCreateCommandPool(device, &command_pool_info, nullptr, &command_pool), "vkCreateCommandPool"));
@@ -310,8 +375,12 @@ absl::Status VulkanPlan::Record() {
   VkCommandBufferAllocateInfo alloc{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
   alloc.commandPool = command_pool;
   alloc.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-  alloc.commandBufferCount = 1;
-  ANVIL_RETURN_IF_ERROR(Check(vkAllocateCommandBuffers(device, &alloc, &command_buffer_), "vkAllocateCommandBuffers"));
+  alloc.commandBufferCount = 3;
+  VkCommandBuffer buffers[3];
+  ANVIL_RETURN_IF_ERROR(Check(vkAllocateCommandBuffers(device, &alloc, buffers), "vkAllocateCommandBuffers"));
+  captured_ = buffers[0];
+  eager_ = buffers[1];
+  feedback_ = buffers[2];
   VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
   VkFence fence;
   ANVIL_RETURN_IF_ERROR(Check(vkCreateFence(device, &fence_info, nullptr, &fence), "vkCreateFence"));
@@ -325,8 +394,12 @@ absl::Status VulkanPlan::Record() {
     ANVIL_RETURN_IF_ERROR(Check(vkCreateQueryPool(device, &query_info, nullptr, &queries), "vkCreateQueryPool"));
     queries_ = QueryPool(device, queries);
   }
+  return absl::OkStatus();
+}
 
-  const VkCommandBuffer cmd = command_buffer_;
+absl::Status VulkanPlan::RecordInto(VkCommandBuffer cmd, bool feedback) {
+  const bool profile = static_cast<bool>(queries_);
+  int64_t barriers = 0;
   VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   ANVIL_RETURN_IF_ERROR(Check(vkBeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer"));
   if (profile) {
@@ -342,6 +415,16 @@ absl::Status VulkanPlan::Record() {
     b.dstAccessMask = dst_access;
     vkCmdPipelineBarrier(cmd, src, dst, 0, 1, &b, 0, nullptr, 0, nullptr);
   };
+  if (feedback) {
+    // The previous submission's writes (its argmax copy and step advance) -> this step's copy.
+    barrier(VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_ACCESS_MEMORY_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+            VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT);
+    const IoSlot& from = outputs_[feedback_source_];
+    VkBufferCopy copy{from.offset, inputs_[0].offset, 4};
+    vkCmdCopyBuffer(cmd, io_.buffer.get(), io_.buffer.get(), 1, &copy);
+    barrier(VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+            VK_ACCESS_SHADER_READ_BIT);
+  }
   for (size_t i = 0; i < dispatches_.size(); ++i) {
     const Dispatch& d = dispatches_[i];
     bool conflict = false;
@@ -352,7 +435,7 @@ absl::Status VulkanPlan::Record() {
     if (conflict) {
       barrier(VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT,
               VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
-      ++barriers_;
+      ++barriers;
       written.clear();
       read.clear();
     }
@@ -366,14 +449,22 @@ absl::Status VulkanPlan::Record() {
     vkCmdDispatch(cmd, d.spec.groups[0], d.spec.groups[1], d.spec.groups[2]);
     if (profile) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, queries_.get(), static_cast<uint32_t>(i) + 1);
   }
+  // Every shader has read the position: move it on for the next step.
+  barrier(VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT,
+          VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+          VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT);
+  vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, advance_.pipeline->pipeline.get());
+  vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, advance_.pipeline->layout.get(), 0, 1, &advance_.set, 0, nullptr);
+  vkCmdPushConstants(cmd, advance_.pipeline->layout.get(), VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, advance_.spec.push.data());
+  vkCmdDispatch(cmd, 1, 1, 1);
   // Outputs -> io buffer -> host.
-  barrier(VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
-          VK_ACCESS_TRANSFER_READ_BIT);
   for (const IoSlot& slot : outputs_) {
     VkBufferCopy copy{slot.source.offset, slot.offset, slot.bytes};
     vkCmdCopyBuffer(cmd, slot.source.buffer, io_.buffer.get(), 1, &copy);
   }
-  barrier(VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+  barrier(VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+          VK_ACCESS_TRANSFER_WRITE_BIT | VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+  barriers_ = barriers;
   return Check(vkEndCommandBuffer(cmd), "vkEndCommandBuffer");
 }
 

@@ -120,6 +120,7 @@ TEST(VulkanExecutorTest, OneCommandBufferWithFewBarriers) {
   ASSERT_TRUE(session.ok());
   auto plan = (*session)->PlanFor(1);
   ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE((*plan)->Capture().ok());
   // One dispatch per node of the optimized graph. The optimized decode step is a chain, so each
   // dispatch but the first waits on the one before it: exactly one barrier per dependency.
   EXPECT_EQ((*plan)->dispatches(), 45);

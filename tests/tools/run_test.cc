@@ -133,6 +133,39 @@ TEST_F(RunTest, VulkanExecutorPrintsTheGoldenTextAndProfiles) {
   EXPECT_TRUE(absl::StrContains(bad_device.output, "--device 7 does not exist")) << bad_device.output;
 }
 
+TEST_F(RunTest, CaptureInspectReplay) {
+  const std::string capture = *dir_ + "/session.capture";
+  auto record = RunCommand(Anvil("capture -m " + *model_ + " -p 'Once upon a time' -n 32 -o " + capture));
+  ASSERT_EQ(record.exit_code, 0) << record.output;
+  EXPECT_TRUE(absl::StrContains(record.output, "recorded 32 decode steps after a 5-token prompt on cpu into ")) << record.output;
+  auto inspect = RunCommand(Anvil("inspect " + capture), false);
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
+  EXPECT_TRUE(absl::StrContains(inspect.output, "executor      cpu\n")) << inspect.output;
+  EXPECT_TRUE(absl::StrContains(inspect.output, "plan          45 nodes")) << inspect.output;
+  EXPECT_TRUE(absl::StrContains(inspect.output, "prompt        5 tokens: 1 403 407 261 378")) << inspect.output;
+  auto replay = RunCommand(Anvil("replay " + *model_ + " " + capture), false);
+  ASSERT_EQ(replay.exit_code, 0) << replay.output;
+  EXPECT_TRUE(absl::StrContains(replay.output, "outputs: all 32 steps match bitwise")) << replay.output;
+  EXPECT_TRUE(absl::StrContains(replay.output, "per step: min ")) << replay.output;
+  auto json = RunCommand(Anvil("replay " + *model_ + " " + capture + " --steps 10 --json"), false);
+  ASSERT_EQ(json.exit_code, 0);
+  const nlohmann::json report = nlohmann::json::parse(json.output);
+  EXPECT_EQ(report["steps"], 10);
+  EXPECT_EQ(report["matched"], 10);
+  EXPECT_EQ(report["comparison"], "bitwise");
+  // Another model file is refused, --force replays (and names the first diverging step).
+  const std::string other = *dir_ + "/other.graph";
+  auto convert = RunCommand(Anvil("convert pbtxt " + ::anvil::testing::SourcePath("tests/data/toy_llama.pbtxt") + " -o " + other));
+  ASSERT_EQ(convert.exit_code, 0);
+  auto refused = RunCommand(Anvil("replay " + other + " " + capture));
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(refused.output, "was recorded with another model")) << refused.output;
+  auto damaged = RunCommand("head -c 100 " + capture + " > " + *dir_ + "/cut.capture && " +
+                            Anvil("replay " + *model_ + " " + *dir_ + "/cut.capture"));
+  EXPECT_EQ(damaged.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(damaged.output, "truncated or damaged")) << damaged.output;
+}
+
 TEST_F(RunTest, BadInputGivesOneClearLine) {
   auto bad_id = RunCommand(Anvil("run -m " + *model_ + " --prompt-ids 1,600 -n 4"));
   EXPECT_EQ(bad_id.exit_code, 1);
