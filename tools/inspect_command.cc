@@ -199,16 +199,20 @@ int ListVulkanDevices(bool json) {
     for (const vk::DeviceInfo& d : *devices) {
       list.push_back({{"index", d.index}, {"name", d.name}, {"type", d.type}, {"api", d.api_version},
                       {"device_local_bytes", d.device_local_bytes}, {"subgroup_size", d.subgroup_size},
-                      {"max_storage_buffer_range", d.max_storage_buffer_range}});
+                      {"max_storage_buffer_range", d.max_storage_buffer_range}, {"storage_16bit", d.storage_16bit},
+                      {"storage_8bit", d.storage_8bit}, {"shader_float16", d.shader_float16}, {"shader_int8", d.shader_int8}});
     }
     std::cout << list.dump(2) << "\n";
     return 0;
   }
   if (devices->empty()) std::cout << "no Vulkan devices\n";
   for (const vk::DeviceInfo& d : *devices) {
-    std::cout << absl::StrFormat("  %d  %s (%s, Vulkan %s, %s device memory, subgroup %u, max binding %s)\n", d.index, d.name,
-                                 d.type, d.api_version, HumanBytes(static_cast<double>(d.device_local_bytes)), d.subgroup_size,
-                                 HumanBytes(static_cast<double>(d.max_storage_buffer_range)));
+    std::cout << absl::StrFormat("  %d  %s (%s, Vulkan %s, %s device memory, subgroup %u, max binding %s, 16-bit storage %s, "
+                                 "8-bit storage %s, float16 %s, int8 %s)\n",
+                                 d.index, d.name, d.type, d.api_version, HumanBytes(static_cast<double>(d.device_local_bytes)),
+                                 d.subgroup_size, HumanBytes(static_cast<double>(d.max_storage_buffer_range)),
+                                 d.storage_16bit ? "yes" : "no", d.storage_8bit ? "yes" : "no", d.shader_float16 ? "yes" : "no",
+                                 d.shader_int8 ? "yes" : "no");
   }
   return 0;
 }

@@ -101,11 +101,22 @@ Capabilities Query(VkPhysicalDevice physical) {
   c.timestamp_period_ns = p.limits.timestampPeriod;
   c.timestamps = p.limits.timestampComputeAndGraphics == VK_TRUE;
 
+  // 16-bit storage is Vulkan 1.1 core; 8-bit storage and float16/int8 arithmetic are 1.2 core
+  // (queried only when the device reports 1.2).
   VkPhysicalDevice16BitStorageFeatures storage16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+  VkPhysicalDevice8BitStorageFeatures storage8{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES};
+  VkPhysicalDeviceShaderFloat16Int8Features arithmetic{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
   VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
   features.pNext = &storage16;
+  if (p.apiVersion >= VK_API_VERSION_1_2) {
+    storage16.pNext = &storage8;
+    storage8.pNext = &arithmetic;
+  }
   vkGetPhysicalDeviceFeatures2(physical, &features);
   c.storage_buffer_16bit = storage16.storageBuffer16BitAccess == VK_TRUE;
+  c.storage_buffer_8bit = storage8.storageBuffer8BitAccess == VK_TRUE;
+  c.shader_float16 = arithmetic.shaderFloat16 == VK_TRUE;
+  c.shader_int8 = arithmetic.shaderInt8 == VK_TRUE;
 
   VkPhysicalDeviceMemoryProperties memory;
   vkGetPhysicalDeviceMemoryProperties(physical, &memory);
@@ -159,7 +170,8 @@ absl::StatusOr<std::vector<DeviceInfo>> ListDevices() {
     vkGetPhysicalDeviceProperties(devices[i], &p);
     list.push_back(DeviceInfo{static_cast<int>(i), c.device_name, TypeName(c.type),
                               absl::StrCat(VK_API_VERSION_MAJOR(p.apiVersion), ".", VK_API_VERSION_MINOR(p.apiVersion)),
-                              c.device_local_bytes, c.subgroup_size, c.max_storage_buffer_range});
+                              c.device_local_bytes, c.subgroup_size, c.max_storage_buffer_range,
+                              c.storage_buffer_16bit, c.storage_buffer_8bit, c.shader_float16, c.shader_int8});
   }
   return list;
 }

@@ -24,6 +24,10 @@ struct DeviceInfo {
   uint64_t device_local_bytes = 0;
   uint32_t subgroup_size = 0;
   uint64_t max_storage_buffer_range = 0;
+  bool storage_16bit = false;
+  bool storage_8bit = false;
+  bool shader_float16 = false;
+  bool shader_int8 = false;
 };
 
 // Every Vulkan device this machine offers, in enumeration order (the index is --device N).
