@@ -39,17 +39,33 @@ struct ModelConfig {
   friend bool operator==(const ModelConfig&, const ModelConfig&) = default;
 };
 
+// Token types (GGUF's codes), per piece.
+enum TokenType : int32_t {
+  kTokenNormal = 1,
+  kTokenUnknown = 2,
+  kTokenControl = 3,      // BOS, EOS, chat markers: carry no text when decoded
+  kTokenUserDefined = 4,  // matched verbatim in text before normalization
+  kTokenUnused = 5,
+  kTokenByte = 6,         // <0xXX>
+};
+
 struct TokenizerData {
-  std::string type;  // "llama2c", "spm", "gpt2"
+  std::string type;  // "llama2c", "spm" (score-ranked SentencePiece BPE), "bpe" (merge-ranked)
   std::vector<std::string> pieces;
   std::vector<float> scores;
-  std::vector<std::string> merges;
+  std::vector<std::string> merges;    // bpe: "left right", highest priority first
+  std::vector<int32_t> token_types;   // empty: all normal (control/user-defined found by id)
   int64_t bos_id = -1;
   int64_t eos_id = -1;
-  std::vector<int64_t> special_ids;
+  int64_t unk_id = -1;
   bool add_bos = false;
+  bool add_eos = false;
   int64_t max_piece_length = 0;
   std::string pretokenizer_regex;
+  bool byte_level = false;
+  bool byte_fallback = false;
+  std::string normalizer;  // "", "nfc", "spm"
+  bool ignore_merges = false;
   friend bool operator==(const TokenizerData&, const TokenizerData&) = default;
 };
 

@@ -197,27 +197,28 @@ absl::StatusOr<TokenizerData> ReadTokenizer(const proto::TokenizerProto& p) {
   t.pieces.assign(p.pieces().begin(), p.pieces().end());
   t.scores.assign(p.scores().begin(), p.scores().end());
   t.merges.assign(p.merges().begin(), p.merges().end());
+  t.token_types.assign(p.token_types().begin(), p.token_types().end());
   t.bos_id = p.bos_id();
   t.eos_id = p.eos_id();
-  t.special_ids.assign(p.special_ids().begin(), p.special_ids().end());
+  t.unk_id = p.unk_id();
   t.add_bos = p.add_bos();
+  t.add_eos = p.add_eos();
   t.max_piece_length = p.max_piece_length();
   t.pretokenizer_regex = p.pretokenizer_regex();
-  if (!t.scores.empty() && t.scores.size() != t.pieces.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("tokenizer: ", t.scores.size(), " scores for ",
-                                                   t.pieces.size(), " pieces"));
-  }
+  t.byte_level = p.byte_level();
+  t.byte_fallback = p.byte_fallback();
+  t.normalizer = p.normalizer();
+  t.ignore_merges = p.ignore_merges();
   const int64_t n = static_cast<int64_t>(t.pieces.size());
-  for (int64_t id : {t.bos_id, t.eos_id}) {
-    if (id < -1 || id >= n) {
-      return absl::InvalidArgumentError(absl::StrCat("tokenizer: special id ", id, " is outside the vocabulary (",
-                                                     n, " pieces)"));
-    }
+  if (!t.scores.empty() && static_cast<int64_t>(t.scores.size()) != n) {
+    return absl::InvalidArgumentError(absl::StrCat("tokenizer: ", t.scores.size(), " scores for ", n, " pieces"));
   }
-  for (int64_t id : t.special_ids) {
-    if (id < 0 || id >= n) {
-      return absl::InvalidArgumentError(absl::StrCat("tokenizer: special id ", id, " is outside the vocabulary (",
-                                                     n, " pieces)"));
+  if (!t.token_types.empty() && static_cast<int64_t>(t.token_types.size()) != n) {
+    return absl::InvalidArgumentError(absl::StrCat("tokenizer: ", t.token_types.size(), " token types for ", n, " pieces"));
+  }
+  for (int64_t id : {t.bos_id, t.eos_id, t.unk_id}) {
+    if (id < -1 || id >= n) {
+      return absl::InvalidArgumentError(absl::StrCat("tokenizer: special id ", id, " is outside the vocabulary (", n, " pieces)"));
     }
   }
   return t;
@@ -228,12 +229,18 @@ void WriteTokenizer(const TokenizerData& t, proto::TokenizerProto* p) {
   for (const std::string& s : t.pieces) p->add_pieces(s);
   for (float s : t.scores) p->add_scores(s);
   for (const std::string& m : t.merges) p->add_merges(m);
+  for (int32_t type : t.token_types) p->add_token_types(type);
   p->set_bos_id(t.bos_id);
   p->set_eos_id(t.eos_id);
-  for (int64_t id : t.special_ids) p->add_special_ids(id);
+  p->set_unk_id(t.unk_id);
   p->set_add_bos(t.add_bos);
+  p->set_add_eos(t.add_eos);
   p->set_max_piece_length(t.max_piece_length);
   p->set_pretokenizer_regex(t.pretokenizer_regex);
+  p->set_byte_level(t.byte_level);
+  p->set_byte_fallback(t.byte_fallback);
+  p->set_normalizer(t.normalizer);
+  p->set_ignore_merges(t.ignore_merges);
 }
 
 absl::StatusOr<AttrValue> ReadAttr(const proto::AttributeProto& a) {

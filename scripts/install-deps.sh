@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git ccache python3
   libprotobuf-dev protobuf-compiler libabsl-dev
-  libtbb-dev libopenblas-dev libhwy-dev zlib1g-dev nlohmann-json3-dev libre2-dev
+  libtbb-dev libopenblas-dev libhwy-dev zlib1g-dev nlohmann-json3-dev libre2-dev libicu-dev
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslang-tools glslc spirv-tools
   libgtest-dev libgmock-dev libbenchmark-dev graphviz
 )

@@ -47,6 +47,7 @@ absl::StatusOr<TokenizerData> ReadLlama2cTokenizer(const std::string& path, int6
   t.type = "llama2c";
   t.bos_id = 1;
   t.eos_id = 2;
+  t.unk_id = 0;
   t.add_bos = true;
   t.max_piece_length = max_length;
   t.pieces.reserve(vocab_size);

@@ -1,6 +1,9 @@
-// The llama2.c BPE tokenizer (SentencePiece-style pieces with scores, byte fallback to "<0xXX>"
-// pieces): encoding prepends a dummy " " prefix and greedily merges the adjacent pair whose
-// merged piece has the highest score; decoding strips the leading space after BOS.
+// Score-ranked SentencePiece BPE: llama2.c's tokenizer.bin (type "llama2c", spaces are " ") and
+// GGUF's "llama" vocabularies (type "spm", spaces are U+2581). Encoding prepends a space
+// (add_space_prefix), splits the text into UTF-8 code points (unknown ones fall back to <0xXX>
+// byte pieces), then repeatedly merges the adjacent pair whose merged piece has the highest score.
+// Decoding maps the space symbol back to " ", byte pieces to their byte, control tokens to
+// nothing, and drops the leading space of the first piece after BOS (or at the start).
 #pragma once
 
 #include <memory>
@@ -12,7 +15,7 @@
 
 namespace anvil {
 
-class Llama2cTokenizer : public Tokenizer {
+class SpmTokenizer : public Tokenizer {
  public:
   static absl::StatusOr<std::unique_ptr<Tokenizer>> Create(const TokenizerData& data);
 
@@ -22,15 +25,18 @@ class Llama2cTokenizer : public Tokenizer {
   int32_t bos_id() const override { return bos_id_; }
 
  private:
-  Llama2cTokenizer() = default;
+  SpmTokenizer() = default;
   int32_t Lookup(absl::string_view piece) const;
+  bool IsControl(int32_t id) const;
 
+  std::string space_;  // " " (llama2c) or "\xe2\x96\x81" (spm)
   std::vector<std::string> pieces_;
   std::vector<float> scores_;
+  std::vector<int32_t> types_;
   absl::flat_hash_map<std::string, int32_t> ids_;
   int32_t byte_ids_[256];  // id of "<0xXX>" per byte, or -1
-  int32_t bos_id_ = 1;
-  int32_t eos_id_ = 2;
+  int32_t bos_id_ = -1, eos_id_ = -1, unk_id_ = -1;
+  bool add_eos_ = false;
 };
 
 }  // namespace anvil
