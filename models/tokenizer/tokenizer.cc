@@ -1,6 +1,7 @@
 #include "models/tokenizer/tokenizer.h"
 
 #include "absl/strings/str_cat.h"
+#include "models/tokenizer/bpe_tokenizer.h"
 #include "models/tokenizer/spm_tokenizer.h"
 
 namespace anvil {
@@ -24,6 +25,7 @@ bool IsDisplayable(absl::string_view piece) {
 
 absl::StatusOr<std::unique_ptr<Tokenizer>> CreateTokenizer(const TokenizerData& data) {
   if (data.type == "llama2c" || data.type == "spm") return SpmTokenizer::Create(data);
+  if (data.type == "bpe") return BpeTokenizer::Create(data);
   return absl::UnimplementedError(absl::StrCat("tokenizer type '", data.type, "' is not supported"));
 }
 
