@@ -149,7 +149,15 @@ absl::StatusOr<Model> LoadContainer(const std::shared_ptr<const MappedFile>& fil
       return absl::DataLossError(absl::StrCat("truncated: the checksum covers ", p.checksum().data_length(),
                                               " data bytes but the data section holds ", section.size));
     }
-    const uint32_t actual = Crc32(section.data, p.checksum().data_length());
+    // In 64 MiB pieces so a progress line can follow a multi-gigabyte check.
+    const uint64_t total = p.checksum().data_length();
+    uint32_t actual = 0;
+    for (uint64_t at = 0; at < total;) {
+      const uint64_t n = std::min<uint64_t>(total - at, uint64_t{64} << 20);
+      actual = Crc32Update(actual, section.data + at, n);
+      at += n;
+      if (options.progress) options.progress(at, total);
+    }
     if (actual != p.checksum().value()) {
       return absl::DataLossError(absl::StrFormat(
           "data checksum mismatch: the file records crc32 %08x, the data has %08x (the file is damaged)",
@@ -220,7 +228,7 @@ absl::StatusOr<Model> LoadModel(const std::string& path, const OpRegistry& regis
   return model;
 }
 
-absl::Status SaveModel(const Model& model, const std::string& path) {
+absl::Status SaveModel(const Model& model, const std::string& path, const SaveOptions& options) {
   const uint32_t alignment = model.data_alignment == 0 ? kDefaultDataAlignment : model.data_alignment;
   if (!IsPowerOfTwo(alignment) || alignment > kMaxDataAlignment) {
     return absl::InvalidArgumentError(absl::StrCat("data_alignment ", alignment, " must be a power of two"));
@@ -279,6 +287,7 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
     ANVIL_RETURN_IF_ERROR(writer->WriteZeros(data_start + placements[i].offset - writer->bytes_written()));
     const TensorData& data = model.graph.value(inits[i]).data;
     ANVIL_RETURN_IF_ERROR(writer->Write(data.data(), data.size()));
+    if (options.progress) options.progress(placements[i].offset + placements[i].length, data_length);
   }
   return writer->Commit();
 }

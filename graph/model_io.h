@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include "absl/strings/string_view.h"
 
@@ -22,6 +23,13 @@ inline constexpr uint32_t kMaxDataAlignment = 1u << 20;
 struct LoadOptions {
   // Read every byte of the data section and check its CRC32 against the stored checksum.
   bool verify_checksum = false;
+  // Called with (bytes checked, bytes to check) while verifying.
+  std::function<void(uint64_t, uint64_t)> progress;
+};
+
+struct SaveOptions {
+  // Called with (bytes written, bytes to write) while writing tensors.
+  std::function<void(uint64_t, uint64_t)> progress;
 };
 
 // Loads a `.graph` (detected by its magic) or a `.pbtxt` file and verifies it. Weights of a
@@ -38,7 +46,7 @@ absl::StatusOr<Model> ParseModelText(absl::string_view text, absl::string_view l
 // Writes `model` as a `.graph` container: tensors in initializer order, each aligned to
 // model.data_alignment, CRC32 of the data section recorded. Deterministic: the same model gives
 // the same bytes. Written atomically (temporary file + rename).
-absl::Status SaveModel(const Model& model, const std::string& path);
+absl::Status SaveModel(const Model& model, const std::string& path, const SaveOptions& options = {});
 
 // The text form of `model` (tensor data inline).
 std::string ModelToText(const Model& model);

@@ -2,7 +2,10 @@
 #include <iostream>
 
 #include "absl/strings/match.h"
+#include "base/progress.h"
 #include "graph/model_io.h"
+#include "models/importers/gguf.h"
+#include "models/importers/hf.h"
 #include "models/importers/llama2c.h"
 #include "ops/registry.h"
 #include "tools/commands.h"
@@ -13,7 +16,8 @@ namespace {
 
 absl::Status WriteModel(const Model& model, const std::string& path) {
   if (absl::EndsWith(path, ".pbtxt")) return SaveModelText(model, path);
-  return SaveModel(model, path);
+  Progress progress("writing " + path);
+  return SaveModel(model, path, {.progress = progress.Callback()});
 }
 
 }  // namespace
@@ -23,6 +27,9 @@ int ConvertCommand(int argc, char** argv) {
   FlagSet flags("anvil convert FORMAT INPUT -o OUTPUT [flags]",
                 "Converts a model into an anvil .graph (or, if OUTPUT ends in .pbtxt, the text form).\n"
                 "FORMAT:\n"
+                "  hf       a Hugging Face folder: config.json, model.safetensors (or a sharded index),\n"
+                "           tokenizer.json if present (llama, mistral, qwen2, qwen3; f32/f16/bf16)\n"
+                "  gguf     a GGUF checkpoint (llama, mistral, qwen2, qwen3; f32/f16/bf16/q8_0/q4_0), vocab included\n"
                 "  llama2c  a llama2.c checkpoint (.bin), with --tokenizer tokenizer.bin\n"
                 "  pbtxt    an anvil model in either form (.pbtxt text or .graph); rewrites it\n"
                 "Example: anvil convert llama2c stories260K.bin --tokenizer tok512.bin -o stories260K.graph");
@@ -38,6 +45,13 @@ int ConvertCommand(int argc, char** argv) {
   if (output.empty()) return UsageError("convert", "-o OUTPUT is required");
   const std::string& format = (*args)[0];
   const std::string& input = (*args)[1];
+  if (format == "gguf" || format == "hf") {
+    auto model = format == "gguf" ? ImportGguf(input) : ImportHf(input);
+    if (!model.ok()) return Fail(model.status());
+    if (absl::Status s = WriteModel(*model, output); !s.ok()) return Fail(s);
+    std::cerr << "wrote " << output << "\n";
+    return 0;
+  }
   if (format == "llama2c") {
     if (tokenizer.empty()) return UsageError("convert", "llama2c needs --tokenizer tokenizer.bin");
     auto model = ImportLlama2c(input, tokenizer);
@@ -53,7 +67,7 @@ int ConvertCommand(int argc, char** argv) {
     std::cerr << "wrote " << output << "\n";
     return 0;
   }
-  return UsageError("convert", "unknown FORMAT '" + format + "' (known: llama2c, pbtxt)");
+  return UsageError("convert", "unknown FORMAT '" + format + "' (known: gguf, hf, llama2c, pbtxt)");
 }
 
 }  // namespace anvil::cli

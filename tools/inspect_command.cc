@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "executors/vulkan/device.h"
 #include "base/mapped_file.h"
+#include "base/progress.h"
 #include "graph/capture.h"
 #include "graph/model_io.h"
 #include "graph/model_stats.h"
@@ -247,8 +248,10 @@ int InspectCommand(int argc, char** argv) {
                                              std::memcmp((*file)->data(), kCaptureMagic, 8) == 0) {
     return InspectCapture(path, json);
   }
+  Progress progress("verifying " + path);
   LoadOptions options;
   options.verify_checksum = verify;
+  options.progress = progress.Callback();
   auto model = LoadModel(path, Ops(), options);
   if (!model.ok()) return Fail(model.status());
   const int64_t ctx = context > 0 ? context : DefaultContext(*model);

@@ -28,7 +28,7 @@ class Tokenizer {
   std::string DecodeAll(absl::Span<const int32_t> ids) const;
 };
 
-// Makes the tokenizer `data.type` names ("llama2c").
+// Makes the tokenizer `data.type` names ("llama2c", "spm", "bpe").
 absl::StatusOr<std::unique_ptr<Tokenizer>> CreateTokenizer(const TokenizerData& data);
 
 // Whether a decoded piece should reach a terminal: a lone ASCII control byte other than

@@ -12,6 +12,7 @@
 #include "graph/passes/pipeline.h"
 #include "graph/printers.h"
 #include "gtest/gtest.h"
+#include "models/generate.h"
 #include "models/importers/llama2c.h"
 #include "models/tokenizer/tokenizer.h"
 #include "nlohmann/json.hpp"
@@ -221,6 +222,31 @@ TEST(Stories260kTest, ThreadCountDoesNotChangeResults) {
     ASSERT_TRUE(a.ok() && b.ok());
     EXPECT_TRUE(std::equal(a->logits.begin(), a->logits.end(), b->logits.begin())) << "step " << i;
   }
+}
+
+TEST(Stories260kTest, GenerationStopsAtEndOfSequenceIdsUnlessIgnored) {
+  ASSERT_NE(Stories(), nullptr);
+  const Golden& golden = LoadGolden();
+  // Treat the 5th greedy token as end-of-sequence: generation stops right after producing it.
+  GenerateOptions options;
+  options.max_tokens = 50;
+  options.sampler.temperature = 0;
+  options.stop_ids = {golden.next_ids[4]};
+  std::vector<int32_t> produced;
+  options.on_token = [&](int32_t id) { produced.push_back(id); };
+  auto session = NewSession(MakeCpuExecutor(Ops()));
+  auto stats = Generate(*session, std::vector<int32_t>{1}, options);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_TRUE(stats->stopped_at_eos);
+  EXPECT_EQ(produced, std::vector<int32_t>(golden.next_ids.begin(), golden.next_ids.begin() + 5));
+  // Without stop ids (--ignore-eos) it runs to max_tokens.
+  options.stop_ids.clear();
+  produced.clear();
+  auto again = NewSession(MakeCpuExecutor(Ops()));
+  stats = Generate(*again, std::vector<int32_t>{1}, options);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_FALSE(stats->stopped_at_eos);
+  EXPECT_EQ(produced.size(), 50u);
 }
 
 TEST(Stories260kTest, BadInputIsAnErrorAndTheSessionSurvives) {

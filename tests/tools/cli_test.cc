@@ -17,7 +17,7 @@ std::string Anvil(const std::string& args) { return AnvilBinary() + " " + args; 
 TEST(CliTest, TopLevelHelpListsCommands) {
   auto r = RunCommand(Anvil("--help"));
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* command : {"run", "inspect", "dump", "convert", "capture", "replay"}) {
+  for (const char* command : {"run", "inspect", "dump", "convert", "capture", "replay", "tokenize"}) {
     EXPECT_TRUE(absl::StrContains(r.output, absl::StrCat("  ", command, " "))) << command;
   }
   EXPECT_EQ(RunCommand(Anvil("")).exit_code, 2);
@@ -30,10 +30,11 @@ TEST(CliTest, EveryCommandDescribesItsFlags) {
       {"dump", {"--format", "--layer", "--passes[=S]", "--no-passes", "--verify-each"}},
       {"run", {"--model", "--prompt", "--n-predict", "--temp", "--top-k", "--top-p", "--seed", "--threads", "--ctx",
                "--executor", "--device", "--profile", "--capture", "--stats", "--prompt-ids", "--print-ids", "--dump-logits", "--ignore-eos", "--passes[=S]", "--no-passes"}},
-      {"convert", {"--output", "-o", "--tokenizer", "llama2c", "pbtxt"}},
+      {"convert", {"--output", "-o", "--tokenizer", "llama2c", "pbtxt", "gguf", "hf"}},
       {"capture", {"--model", "--prompt", "--prompt-ids", "--n-predict", "--output", "--ctx", "--temp", "--seed", "--executor",
                    "--passes[=S]"}},
       {"replay", {"--steps", "--json", "--force", "--capture", "--executor", "--device"}},
+      {"tokenize", {"--model", "--no-special", "--pieces", "--decode"}},
   };
   for (const auto& [command, flags] : expected) {
     auto r = RunCommand(Anvil(command + " --help"));

@@ -166,6 +166,45 @@ TEST_F(RunTest, CaptureInspectReplay) {
   EXPECT_TRUE(absl::StrContains(damaged.output, "truncated or damaged")) << damaged.output;
 }
 
+TEST_F(RunTest, ConvertGgufAndHfThenRun) {
+  const std::string gguf = *dir_ + "/stories260K.gguf.graph";
+  auto convert = RunCommand(Anvil("convert gguf " + SharedPath("models/stories260K.gguf") + " -o " + gguf));
+  ASSERT_EQ(convert.exit_code, 0) << convert.output;
+  auto text = RunCommand(Anvil("run -m " + gguf + " -n 256 --temp 0"), false);
+  ASSERT_EQ(text.exit_code, 0);
+  EXPECT_EQ(text.output, Golden()["text"].get<std::string>());
+  const std::string hf = *dir_ + "/stories260K.hf.graph";
+  auto convert_hf = RunCommand(Anvil("convert hf " + SharedPath("models/stories260K-hf") + " -o " + hf));
+  ASSERT_EQ(convert_hf.exit_code, 0) << convert_hf.output;
+  auto ids = RunCommand(Anvil("run -m " + hf + " --prompt-ids 1 -n 256 --temp 0 --print-ids"), false);
+  ASSERT_EQ(ids.exit_code, 0);
+  const nlohmann::json golden = Golden();
+  std::string expected;
+  for (int id : golden["greedy_next_ids"]) absl::StrAppend(&expected, expected.empty() ? "" : " ", id);
+  EXPECT_EQ(ids.output, expected + "\n");
+  auto bad = RunCommand(Anvil("convert hf " + *dir_ + " -o " + *dir_ + "/x.graph"));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(bad.output, "config.json: cannot open")) << bad.output;
+}
+
+TEST_F(RunTest, TokenizeLikeLlamaTokenize) {
+  const std::string qwen3 = SharedPath("tokenizers/qwen3");
+  auto ids = RunCommand(Anvil("tokenize -m " + qwen3 + " 'Hello, my dog is cute'"), false);
+  ASSERT_EQ(ids.exit_code, 0) << ids.output;
+  EXPECT_EQ(ids.output, "9707 11 847 5562 374 18838\n");
+  auto spm = RunCommand(Anvil("tokenize -m " + SharedPath("tokenizers/llama2-spm") + " 'Hello, my dog is cute'"), false);
+  EXPECT_EQ(spm.output, "1 22557 28725 586 3914 349 17949\n");
+  auto no_special = RunCommand(Anvil("tokenize --no-special -m " + SharedPath("tokenizers/llama2-spm") + " 'Hello'"), false);
+  EXPECT_EQ(no_special.output, "22557\n");
+  auto decode = RunCommand(Anvil("tokenize -m " + qwen3 + " --decode 9707,11,847,5562,374,18838"), false);
+  EXPECT_EQ(decode.output, "Hello, my dog is cute\n");
+  auto pieces = RunCommand(Anvil("tokenize -m " + *model_ + " --pieces 'Once upon a time'"), false);
+  EXPECT_EQ(pieces.output, "1\t\"\"\n403\t\"Once\"\n407\t\" upon\"\n261\t\" a\"\n378\t\" time\"\n");
+  auto bad = RunCommand(Anvil("tokenize -m " + qwen3 + " --decode 999999999"));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(bad.output, "--decode: token id 999999999 is outside the vocabulary")) << bad.output;
+}
+
 TEST_F(RunTest, BadInputGivesOneClearLine) {
   auto bad_id = RunCommand(Anvil("run -m " + *model_ + " --prompt-ids 1,600 -n 4"));
   EXPECT_EQ(bad_id.exit_code, 1);
