@@ -39,6 +39,11 @@ struct ModelStats {
 absl::StatusOr<ModelStats> ComputeModelStats(const Model& model, const OpRegistry& registry,
                                              int64_t context);
 
+// Work and weight traffic of one step feeding `tokens` tokens at position `position` with a KV
+// capacity of `capacity` (prefill: tokens = prompt length, position 0; decode: tokens = 1).
+absl::StatusOr<OpCost> ComputeStepCost(const Model& model, const OpRegistry& registry, int64_t tokens,
+                                       int64_t position, int64_t capacity);
+
 // The context a model's figures default to: its max_context, or 2048 for graphs without one.
 int64_t DefaultContext(const Model& model);
 

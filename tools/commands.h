@@ -15,6 +15,7 @@ int RunCommand(int argc, char** argv);
 int CaptureCommand(int argc, char** argv);
 int ReplayCommand(int argc, char** argv);
 int TokenizeCommand(int argc, char** argv);
+int BenchCommand(int argc, char** argv);
 
 // Prints "anvil: <message>" to stderr and returns 1.
 int Fail(const absl::Status& status);

@@ -7,6 +7,7 @@
 #include "models/importers/gguf.h"
 #include "models/importers/hf.h"
 #include "models/importers/llama2c.h"
+#include "models/synthetic.h"
 #include "ops/registry.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
@@ -32,9 +33,15 @@ int ConvertCommand(int argc, char** argv) {
                 "  gguf     a GGUF checkpoint (llama, mistral, qwen2, qwen3; f32/f16/bf16/q8_0/q4_0), vocab included\n"
                 "  llama2c  a llama2.c checkpoint (.bin), with --tokenizer tokenizer.bin\n"
                 "  pbtxt    an anvil model in either form (.pbtxt text or .graph); rewrites it\n"
+                "  synthetic  a preset name (tinyllama-1.1b, llama-3.2-1b, qwen3-0.6b, stories15m, stories260k):\n"
+                "           seeded random weights at that model's shape, matmuls in --dtype (no tokenizer)\n"
                 "Example: anvil convert llama2c stories260K.bin --tokenizer tok512.bin -o stories260K.graph");
   flags.String("output", &output, "the file to write (written atomically)", 'o');
   flags.String("tokenizer", &tokenizer, "llama2c: the tokenizer.bin that goes with the checkpoint");
+  std::string dtype_name = "f32";
+  int64_t seed = 1;
+  flags.String("dtype", &dtype_name, "synthetic: matmul weight dtype (f32, f16, bf16, q8_0, q4_0)");
+  flags.Int("seed", &seed, "synthetic: random seed");
   auto args = flags.Parse(argc, argv, 2);
   if (!args.ok()) return UsageError("convert", std::string(args.status().message()));
   if (flags.help_requested()) {
@@ -67,7 +74,18 @@ int ConvertCommand(int argc, char** argv) {
     std::cerr << "wrote " << output << "\n";
     return 0;
   }
-  return UsageError("convert", "unknown FORMAT '" + format + "' (known: gguf, hf, llama2c, pbtxt)");
+  if (format == "synthetic") {
+    auto config = SyntheticPreset(input);
+    if (!config.ok()) return Fail(config.status());
+    const std::optional<DType> dtype = DTypeFromName(dtype_name);
+    if (!dtype) return UsageError("convert", "unknown --dtype '" + dtype_name + "'");
+    auto model = BuildSyntheticModel(*config, *dtype, static_cast<uint64_t>(seed));
+    if (!model.ok()) return Fail(model.status());
+    if (absl::Status s = WriteModel(*model, output); !s.ok()) return Fail(s);
+    std::cerr << "wrote " << output << "\n";
+    return 0;
+  }
+  return UsageError("convert", "unknown FORMAT '" + format + "' (known: gguf, hf, llama2c, pbtxt, synthetic)");
 }
 
 }  // namespace anvil::cli

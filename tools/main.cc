@@ -21,6 +21,7 @@ constexpr Command kCommands[] = {
     {"convert", ConvertCommand, "make a .graph from a checkpoint or a text-form model"},
     {"capture", CaptureCommand, "record a decode session and its plan into a .capture file"},
     {"replay", ReplayCommand, "replay a .capture: time every step and check every output"},
+    {"bench", BenchCommand, "measure prompt processing and generation speed (like llama-bench)"},
     {"tokenize", TokenizeCommand, "text to token ids and back, with a model's or a tokenizer.json's vocabulary"},
 };
 

@@ -54,9 +54,14 @@ void Linear(std::vector<OpCase>& cases) {
     }
   }
   for (DType dtype : {DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0}) {
-    for (Shape s : {Shape{1, 96, 70}, Shape{6, 128, 130}}) {
+    // K = 288: an odd number of 32-value blocks; N = 37: a row count that is no multiple of 4.
+    for (Shape s : {Shape{1, 96, 70}, Shape{6, 128, 130}, Shape{1, 288, 37}, Shape{1, 2048, 300}}) {
       cases.push_back({absl::StrCat("linear_", DTypeName(dtype), "_T", s.tokens, "_K", s.k, "_N", s.n), "linear",
                        {In({s.tokens, s.k}), W(dtype, {s.n, s.k})}, 1, {}, 0, kMatmul});
+    }
+    for (Shape s : {Shape{1, 96, 2 * 40}, Shape{3, 64, 2 * 9}}) {
+      cases.push_back({absl::StrCat("gate_up_swiglu_", DTypeName(dtype), "_T", s.tokens, "_K", s.k, "_F", s.n / 2),
+                       "gate_up_swiglu", {In({s.tokens, s.k}), W(dtype, {s.n, s.k})}, 1, {}, 0, kMatmul});
     }
     cases.push_back({absl::StrCat("embedding_", DTypeName(dtype)), "embedding", {W(dtype, {50, 64}), Ids(7, 50)}, 1, {}, 0,
                      kExact});

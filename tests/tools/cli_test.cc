@@ -17,7 +17,7 @@ std::string Anvil(const std::string& args) { return AnvilBinary() + " " + args; 
 TEST(CliTest, TopLevelHelpListsCommands) {
   auto r = RunCommand(Anvil("--help"));
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* command : {"run", "inspect", "dump", "convert", "capture", "replay", "tokenize"}) {
+  for (const char* command : {"run", "inspect", "dump", "convert", "capture", "replay", "tokenize", "bench"}) {
     EXPECT_TRUE(absl::StrContains(r.output, absl::StrCat("  ", command, " "))) << command;
   }
   EXPECT_EQ(RunCommand(Anvil("")).exit_code, 2);
@@ -35,6 +35,8 @@ TEST(CliTest, EveryCommandDescribesItsFlags) {
                    "--passes[=S]"}},
       {"replay", {"--steps", "--json", "--force", "--capture", "--executor", "--device"}},
       {"tokenize", {"--model", "--no-special", "--pieces", "--decode"}},
+      {"bench", {"--model", "--synthetic", "--dtype", "--n-prompt", "--n-gen", "--threads", "--repetitions", "--executor",
+                 "--output", "--json", "--probe-mib", "tinyllama-1.1b"}},
   };
   for (const auto& [command, flags] : expected) {
     auto r = RunCommand(Anvil(command + " --help"));

@@ -1,67 +1,48 @@
 // gate_up_swiglu: y[T, F] = silu(x W_gate^T) * (x W_up^T) over one weight [2F, K] whose first F
 // rows are the gate and last F rows the up projection.
-//   T = 1: both dot products of an output column in the same work item (one pass over x).
+//   T = 1: the [2F] product through the shared GEMV (contiguous row chunks), then the activation.
 //   T > 1: the [T, 2F] product through the linear kernel's GEMM, then the activation.
-#include <cmath>
+#include <algorithm>
 #include <vector>
 
+#include "base/status.h"
 #include "executors/cpu/kernel.h"
-#include "executors/cpu/kernels/dot.h"
+#include "executors/cpu/kernels/gemv.h"
 #include "executors/cpu/parallel.h"
-#include "ops/dequantize.h"
-#include "tbb/enumerable_thread_specific.h"
+#include "executors/cpu/simd/simd.h"
 
 namespace anvil::cpu {
 
 absl::StatusOr<CpuKernel> BindGateUpSwiglu(const BindContext& ctx) {
   const CpuTensor x = ctx.inputs[0], w = ctx.inputs[1], y = ctx.outputs[0];
   const int64_t tokens = x.dims[0], k = x.dims[1], f = w.dims[0] / 2;
-  // The T > 1 path reuses the linear kernel into a [T, 2F] scratch owned by this kernel.
-  auto product = std::make_shared<std::vector<float>>();
+  // The product goes to a [T, 2F] scratch owned by this kernel (T > 1: through the linear kernel).
+  auto product = std::make_shared<std::vector<float>>(tokens * 2 * f);
   CpuKernel gemm;
-  if (tokens > 1) {
-    product->resize(tokens * 2 * f);
+  std::shared_ptr<Gemv> gemv;
+  if (tokens == 1) {
+    gemv = std::make_shared<Gemv>(w, k);
+  } else {
     CpuTensor scratch{DType::kF32, {tokens, 2 * f}, reinterpret_cast<uint8_t*>(product->data())};
     BindContext linear{ctx.node, {x, w}, {scratch}};
     auto bound = BindLinear(linear);
     if (!bound.ok()) return bound.status();
     gemm = std::move(*bound);
   }
-  const int64_t row_bytes = RowBytes(w.dtype, k);
-  auto rows = std::make_shared<tbb::enumerable_thread_specific<std::vector<float>>>();
   return CpuKernel([=](const StepState& step) -> absl::Status {
+    float* p = product->data();
     if (tokens > 1) {
-      absl::Status s = gemm(step);
-      if (!s.ok()) return s;
-      const float* p = product->data();
-      for (int64_t t = 0; t < tokens; ++t) {
-        for (int64_t i = 0; i < f; ++i) {
-          const float g = p[t * 2 * f + i];
-          y.f32()[t * f + i] = g / (1.0f + std::exp(-g)) * p[t * 2 * f + f + i];
-        }
-      }
-      return absl::OkStatus();
+      ANVIL_RETURN_IF_ERROR(gemm(step));
+    } else {
+      // One GEMV over all 2F rows: each chunk streams one contiguous run of the weight.
+      gemv->Prepare(x.f32());
+      ParallelChunks(2 * f, gemv->chunk(), [&](int64_t begin, int64_t end) { gemv->Rows(begin, end, p + begin); });
     }
-    ParallelChunks(f, ChunkFor(2 * k), [&](int64_t begin, int64_t end) {
-      std::vector<float>* buffer = nullptr;
-      if (w.dtype != DType::kF32) {
-        buffer = &rows->local();
-        buffer->resize(2 * k);
-      }
-      for (int64_t i = begin; i < end; ++i) {
-        const uint8_t* gate_row = w.data + i * row_bytes;
-        const uint8_t* up_row = w.data + (f + i) * row_bytes;
-        float g, u;
-        if (buffer == nullptr) {
-          g = DotF32(x.f32(), reinterpret_cast<const float*>(gate_row), k);
-          u = DotF32(x.f32(), reinterpret_cast<const float*>(up_row), k);
-        } else {
-          DequantizeRow(w.dtype, gate_row, k, buffer->data());
-          DequantizeRow(w.dtype, up_row, k, buffer->data() + k);
-          g = DotF32(x.f32(), buffer->data(), k);
-          u = DotF32(x.f32(), buffer->data() + k, k);
-        }
-        y.f32()[i] = g / (1.0f + std::exp(-g)) * u;
+    ParallelChunks(tokens * f, ChunkFor(16, 1 << 15), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end;) {  // runs within one token's row
+        const int64_t t = i / f, c = i % f, run = std::min(end - i, f - c);
+        Swiglu(p + t * 2 * f + c, p + t * 2 * f + f + c, run, y.f32() + i);
+        i += run;
       }
     });
     return absl::OkStatus();

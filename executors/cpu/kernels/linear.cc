@@ -1,15 +1,15 @@
 // linear: y[T, N] = x[T, K] * W[N, K]^T (+ bias).
-//   T = 1: GEMV, output rows in fixed chunks across threads.
+//   T = 1: GEMV over the stored dtype (simd/), output rows in fixed chunks across threads.
 //   T > 1: OpenBLAS sgemm per fixed chunk of output columns (OpenBLAS runs single-threaded
 //          inside TBB tasks; the chunking does the parallelism).
-// Weights that are not f32 are dequantized row by row (GEMV) or chunk by chunk (GEMM) into a
-// per-thread buffer that is allocated on first use and reused.
+// For GEMM, weights that are not f32 are dequantized chunk by chunk into a per-thread buffer that
+// is allocated on first use and reused.
 #include <cblas.h>
 
 #include <vector>
 
 #include "executors/cpu/kernel.h"
-#include "executors/cpu/kernels/dot.h"
+#include "executors/cpu/kernels/gemv.h"
 #include "executors/cpu/parallel.h"
 #include "ops/dequantize.h"
 #include "tbb/enumerable_thread_specific.h"
@@ -24,24 +24,12 @@ struct LinearArgs {
   int64_t tokens, k, n, row_bytes;
 };
 
-void Gemv(const LinearArgs& a, tbb::enumerable_thread_specific<std::vector<float>>& scratch) {
-  const float* x = a.x.f32();
-  ParallelChunks(a.n, ChunkFor(a.k), [&](int64_t begin, int64_t end) {
-    std::vector<float>* row = nullptr;
-    if (a.w.dtype != DType::kF32) {
-      row = &scratch.local();
-      row->resize(a.k);
-    }
-    for (int64_t r = begin; r < end; ++r) {
-      const uint8_t* wr = a.w.data + r * a.row_bytes;
-      float acc;
-      if (row == nullptr) {
-        acc = DotF32(x, reinterpret_cast<const float*>(wr), a.k);
-      } else {
-        DequantizeRow(a.w.dtype, wr, a.k, row->data());
-        acc = DotF32(x, row->data(), a.k);
-      }
-      a.y.f32()[r] = acc + (a.bias.data ? a.bias.f32()[r] : 0.0f);
+void RunGemv(const LinearArgs& a, Gemv& gemv) {
+  gemv.Prepare(a.x.f32());
+  ParallelChunks(a.n, gemv.chunk(), [&](int64_t begin, int64_t end) {
+    gemv.Rows(begin, end, a.y.f32() + begin);
+    if (a.bias.data) {
+      for (int64_t r = begin; r < end; ++r) a.y.f32()[r] += a.bias.f32()[r];
     }
   });
 }
@@ -83,13 +71,16 @@ absl::StatusOr<CpuKernel> BindLinear(const BindContext& ctx) {
   a.k = a.x.dims[1];
   a.n = a.w.dims[0];
   a.row_bytes = RowBytes(a.w.dtype, a.k);
+  if (a.tokens == 1) {
+    auto gemv = std::make_shared<Gemv>(a.w, a.k);
+    return CpuKernel([a, gemv](const StepState&) {
+      RunGemv(a, *gemv);
+      return absl::OkStatus();
+    });
+  }
   auto scratch = std::make_shared<tbb::enumerable_thread_specific<std::vector<float>>>();
   return CpuKernel([a, scratch](const StepState&) {
-    if (a.tokens == 1) {
-      Gemv(a, *scratch);
-    } else {
-      Gemm(a, *scratch);
-    }
+    Gemm(a, *scratch);
     return absl::OkStatus();
   });
 }

@@ -1,8 +1,7 @@
 // silu(x) = x * sigmoid(x) on f32.
-#include <cmath>
-
 #include "executors/cpu/kernel.h"
 #include "executors/cpu/parallel.h"
+#include "executors/cpu/simd/simd.h"
 
 namespace anvil::cpu {
 
@@ -11,10 +10,7 @@ absl::StatusOr<CpuKernel> BindSilu(const BindContext& ctx) {
   const int64_t n = x.num_elements();
   return CpuKernel([=](const StepState&) {
     ParallelChunks(n, ChunkFor(8, 1 << 15), [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        const float v = x.f32()[i];
-        y.f32()[i] = v / (1.0f + std::exp(-v));
-      }
+      Swiglu(x.f32() + begin, nullptr, end - begin, y.f32() + begin);
     });
     return absl::OkStatus();
   });

@@ -1,8 +1,7 @@
 // swiglu(gate, up) = silu(gate) * up on f32.
-#include <cmath>
-
 #include "executors/cpu/kernel.h"
 #include "executors/cpu/parallel.h"
+#include "executors/cpu/simd/simd.h"
 
 namespace anvil::cpu {
 
@@ -11,10 +10,7 @@ absl::StatusOr<CpuKernel> BindSwiglu(const BindContext& ctx) {
   const int64_t n = gate.num_elements();
   return CpuKernel([=](const StepState&) {
     ParallelChunks(n, ChunkFor(8, 1 << 15), [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        const float g = gate.f32()[i];
-        y.f32()[i] = g / (1.0f + std::exp(-g)) * up.f32()[i];
-      }
+      Swiglu(gate.f32() + begin, up.f32() + begin, end - begin, y.f32() + begin);
     });
     return absl::OkStatus();
   });

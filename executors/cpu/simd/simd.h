@@ -1,0 +1,72 @@
+// The CPU executor's SIMD kernels: dot products of weight rows in their stored dtype against one
+// activation vector (the decode GEMV), attention of one query head over the KV cache, SwiGLU,
+// and the streaming read behind the bandwidth probe.
+//
+// The kernels are compiled once per instruction set with Highway (AVX2, AVX-512, AVX-512 with
+// VNNI, and a portable fallback) and the best one the CPU supports is chosen at run time.
+// Results depend on the weight row and the target, never on how rows are split across threads.
+//
+// q8_0 and q4_0 weights are multiplied in integers: the activation is quantized once per call to
+// q8_0-style blocks (int8 values, one f32 scale per 32), as llama.cpp does, and each block's dot
+// product is exact in int32 before scaling. f32, f16 and bf16 weights are widened to f32 and
+// multiplied with the f32 activation.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/dtype.h"
+
+namespace anvil::cpu {
+
+// An activation vector quantized for integer dot products with q8_0/q4_0 weight rows.
+struct QuantizedVector {
+  int64_t k = 0;
+  std::vector<int8_t> q;          // k values, |q| <= 127
+  std::vector<float> scale;       // k / 32 block scales: x ~= scale[b] * q
+  // For each group of 4 values, -c * their sum, where c makes unsigned weight codes signed
+  // (q4_0: code - 8, so c = 8; q8_0 on VNNI: code ^ 0x80 = value + 128, so c = 128).
+  std::vector<int32_t> lane_bias;
+  std::vector<float> lane_scale;  // k / 4: the block scale of each group of 4 values
+  std::vector<float> quad_scale;  // k / 8: each block scale 4 times
+};
+
+// Quantizes x[0, k) (k a multiple of 32) for dot products with `weight_dtype` rows (q8_0 or
+// q4_0). Reuses `out`'s storage: no allocation once it has held k values.
+void QuantizeForDot(DType weight_dtype, const float* x, int64_t k, QuantizedVector* out);
+
+// y[r] = dot(row r, x) for rows [0, rows) of a `dtype` weight matrix starting at `w` with
+// `row_bytes` per row of k values. f32/f16/bf16 read `x`; q8_0/q4_0 read `xq` (from
+// QuantizeForDot with the same dtype).
+void DotRows(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, const float* x,
+             const QuantizedVector* xq, int64_t rows, float* y);
+
+// Whether DotRows handles `dtype` (the others are dequantized by the caller).
+bool DotRowsSupports(DType dtype);
+
+// Attention of one query head over cached keys and values (rows of head_dim floats):
+// out = sum_j softmax_j(scale * q . keys[j]) * values[j] for j in [first, last]. Memory is
+// O(head_dim) for any number of keys. head_dim <= kMaxAttendHeadDim.
+inline constexpr int64_t kMaxAttendHeadDim = 512;
+void Attend(const float* q, const float* keys, const float* values, int64_t first, int64_t last, int64_t head_dim,
+            float scale, float* out);
+
+// out[i] = silu(gate[i]) * up[i] (silu alone when `up` is null); `out` may be `gate` or `up`.
+void Swiglu(const float* gate, const float* up, int64_t n, float* out);
+
+// Reads `bytes` (a multiple of 64) from `data` with vector loads and returns a checksum, so the
+// reads cannot be optimized away. For the memory bandwidth probe.
+uint64_t StreamRead(const void* data, size_t bytes);
+
+// The instruction set the kernels run with on this CPU ("AVX3_DL", "AVX2", "EMU128", ...).
+std::string SimdTargetName();
+
+// Every instruction set compiled in and supported by this CPU, best first (for tests), and a
+// way to force one: `ForceSimdTarget(t)` until `ForceSimdTarget(0)` restores the best.
+std::vector<int64_t> SimdTargets();
+std::string SimdTargetName(int64_t target);
+void ForceSimdTarget(int64_t target);
+
+}  // namespace anvil::cpu
