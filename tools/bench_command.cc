@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/status.h"
+#include "executors/cpu/blas.h"
 #include "executors/cpu/cpu_executor.h"
 #include "executors/cpu/simd/simd.h"
 #include "executors/session.h"
@@ -204,6 +205,7 @@ int BenchCommand(int argc, char** argv) {
 
   BenchReport report;
   report.simd_target = cpu::SimdTargetName();
+  report.blas = cpu::BlasDescription();
   if (probe && std::find(options.executors.begin(), options.executors.end(), "cpu") != options.executors.end()) {
     for (int64_t threads : options.threads) {
       std::cerr << "bench: probing read bandwidth with " << threads << " threads\n";

@@ -54,7 +54,7 @@ double BenchRow::stddev_ts() const {
 }
 
 std::string FormatMarkdown(const BenchReport& report) {
-  std::string out = absl::StrCat("CPU kernels: ", report.simd_target, "\n");
+  std::string out = absl::StrCat("CPU kernels: ", report.simd_target, "; BLAS: ", report.blas, "\n");
   for (const ReadBandwidth& p : report.probes) {
     absl::StrAppendFormat(&out, "read bandwidth (probe: %d threads streaming %s, best of %d): %.2f GB/s\n", p.threads,
                           HumanBytes(static_cast<double>(p.bytes)), p.reps, p.bytes_per_second / 1e9);
@@ -100,6 +100,7 @@ std::string FormatMarkdown(const BenchReport& report) {
 std::string FormatJson(const BenchReport& report) {
   nlohmann::ordered_json j;
   j["simd_target"] = report.simd_target;
+  j["blas"] = report.blas;
   j["read_bandwidth"] = nlohmann::ordered_json::array();
   for (const ReadBandwidth& p : report.probes) {
     j["read_bandwidth"].push_back(

@@ -32,6 +32,7 @@ struct BenchRow {
 
 struct BenchReport {
   std::string simd_target;            // CPU instruction set the kernels use
+  std::string blas;                   // the BLAS prefill GEMMs use
   std::vector<ReadBandwidth> probes;  // one per thread count
   std::vector<BenchRow> rows;
 };

@@ -1,7 +1,5 @@
 #include "executors/cpu/cpu_executor.h"
 
-#include <cblas.h>
-
 #include <chrono>
 #include <thread>
 
@@ -123,10 +121,7 @@ class CpuPlan : public HostPlan {
 class CpuExecutor : public Executor {
  public:
   CpuExecutor(const OpRegistry& registry, int threads, bool profile)
-      : registry_(registry), arena_(threads), profile_(profile) {
-    // OpenBLAS runs single-threaded inside our TBB tasks; the kernels split the work.
-    openblas_set_num_threads(1);
-  }
+      : registry_(registry), arena_(threads), profile_(profile) {}
 
   std::string name() const override { return "cpu"; }
 

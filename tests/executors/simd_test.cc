@@ -90,6 +90,18 @@ TEST_P(SimdTest, DotRowsMatchesScalarLoops) {
   }
 }
 
+TEST_P(SimdTest, DequantizeIsBitIdenticalToTheReference) {
+  for (DType dtype : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0}) {
+    for (int64_t k : {32, 96, 2048, 37}) {
+      if (Quantized(dtype) && k % 32 != 0) continue;
+      const Matrix w = MakeMatrix(dtype, 1, k, 5 + k);
+      std::vector<float> out(k);
+      Dequantize(dtype, w.bytes.data(), k, out.data());
+      for (int64_t j = 0; j < k; ++j) ASSERT_EQ(out[j], w.values[j]) << DTypeName(dtype) << " k=" << k << " j=" << j;
+    }
+  }
+}
+
 TEST_P(SimdTest, QuantizeForDotRoundTrips) {
   const std::vector<float> x = RandomValues(64, 3);
   QuantizedVector xq;

@@ -30,7 +30,9 @@ std::shared_ptr<const Model> Stories(bool optimized) {
     EXPECT_TRUE(SaveModel(*imported, path).ok());
     auto loaded = LoadModel(path, Ops());
     EXPECT_TRUE(loaded.ok());
-    if (optimized) EXPECT_TRUE(OptimizeModel(*loaded, Ops()).ok());
+    if (optimized) {
+      EXPECT_TRUE(OptimizeModel(*loaded, Ops()).ok());
+    }
     models[optimized] = std::make_shared<const Model>(std::move(*loaded));
   }
   return models[optimized];

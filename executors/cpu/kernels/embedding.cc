@@ -1,6 +1,7 @@
 // embedding: copies (dequantizes) one table row per token id; an id outside the table is an error.
 #include "absl/strings/str_cat.h"
 #include "executors/cpu/kernel.h"
+#include "executors/cpu/simd/simd.h"
 #include "ops/dequantize.h"
 
 namespace anvil::cpu {
@@ -15,7 +16,7 @@ absl::StatusOr<CpuKernel> BindEmbedding(const BindContext& ctx) {
       if (id < 0 || id >= vocab) {
         return absl::OutOfRangeError(absl::StrCat("token id ", id, " is outside the vocabulary (", vocab, " tokens)"));
       }
-      DequantizeRow(table.dtype, table.data + id * row_bytes, dim, y.f32() + t * dim);
+      Dequantize(table.dtype, table.data + id * row_bytes, dim, y.f32() + t * dim);
     }
     return absl::OkStatus();
   });

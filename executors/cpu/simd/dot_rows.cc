@@ -23,6 +23,7 @@
 
 #include "base/half.h"
 #include "executors/cpu/simd/simd.h"
+#include "ops/dequantize.h"
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
 
@@ -369,6 +370,59 @@ void QuantizeBlocksImpl(int32_t c, const float* x, int64_t blocks, QuantizedVect
   }
 }
 
+// DequantizeRow's reference arithmetic (ops/dequantize.cc) with vectors: the same values exactly.
+void DequantizeImpl(DType dtype, const uint8_t* row, int64_t count, float* out) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const int64_t n = static_cast<int64_t>(hn::Lanes(df));
+  switch (dtype) {
+    case DType::kF16:
+    case DType::kBF16: {
+      int64_t i = 0;
+      for (; i + n <= count; i += n) {
+        const auto v = dtype == DType::kF16
+                           ? LoadAsF32(df, reinterpret_cast<const hwy::float16_t*>(row) + i)
+                           : LoadAsF32(df, reinterpret_cast<const hwy::bfloat16_t*>(row) + i);
+        hn::StoreU(v, df, out + i);
+      }
+      for (; i < count; ++i) {
+        out[i] = dtype == DType::kF16 ? F16ToF32(LoadU16(row + 2 * i)) : BF16ToF32(LoadU16(row + 2 * i));
+      }
+      return;
+    }
+    case DType::kQ8_0: {
+      const hn::Rebind<int8_t, decltype(df)> d8;
+      for (int64_t b = 0; b < count / kQuantBlock; ++b) {
+        const uint8_t* block = row + b * kQ8_0BlockBytes;
+        const auto d = hn::Set(df, F16ToF32(LoadU16(block)));
+        const int8_t* q = reinterpret_cast<const int8_t*>(block + 2);
+        for (int64_t j = 0; j < kQuantBlock; j += n) {
+          hn::StoreU(hn::Mul(d, hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(d8, q + j)))), df,
+                     out + b * kQuantBlock + j);
+        }
+      }
+      return;
+    }
+    case DType::kQ4_0: {
+      const hn::Rebind<uint8_t, decltype(df)> du8;
+      const auto eight = hn::Set(di, 8);
+      for (int64_t b = 0; b < count / kQuantBlock; ++b) {
+        const uint8_t* block = row + b * kQ4_0BlockBytes;
+        const auto d = hn::Set(df, F16ToF32(LoadU16(block)));
+        for (int64_t j = 0; j < kQuantBlock / 2; j += n) {
+          const auto codes = hn::BitCast(di, hn::PromoteTo(hn::RebindToUnsigned<decltype(di)>(), hn::LoadU(du8, block + 2 + j)));
+          const auto low = hn::Sub(hn::And(codes, hn::Set(di, 0x0F)), eight);
+          const auto high = hn::Sub(hn::ShiftRight<4>(codes), eight);
+          hn::StoreU(hn::Mul(d, hn::ConvertTo(df, low)), df, out + b * kQuantBlock + j);
+          hn::StoreU(hn::Mul(d, hn::ConvertTo(df, high)), df, out + b * kQuantBlock + kQuantBlock / 2 + j);
+        }
+      }
+      return;
+    }
+    default: return;
+  }
+}
+
 uint64_t StreamReadImpl(const void* data, size_t bytes) {
   const hn::ScalableTag<uint64_t> d;
   const size_t n = hn::Lanes(d);
@@ -398,6 +452,7 @@ namespace anvil::cpu {
 
 HWY_EXPORT(DotRowsImpl);
 HWY_EXPORT(QuantizeBlocksImpl);
+HWY_EXPORT(DequantizeImpl);
 HWY_EXPORT(StreamReadImpl);
 HWY_EXPORT(TargetNameImpl);
 
@@ -416,9 +471,14 @@ void DotRows(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, const 
   HWY_DYNAMIC_DISPATCH(DotRowsImpl)(dtype, w, row_bytes, k, x, xq, rows, y);
 }
 
-bool DotRowsSupports(DType dtype) {
-  return dtype == DType::kF32 || dtype == DType::kF16 || dtype == DType::kBF16 || dtype == DType::kQ8_0 ||
-         dtype == DType::kQ4_0;
+void Dequantize(DType dtype, const uint8_t* row, int64_t count, float* out) {
+  if (dtype == DType::kF32) {
+    std::memcpy(out, row, count * sizeof(float));
+  } else if (dtype == DType::kF16 || dtype == DType::kBF16 || dtype == DType::kQ8_0 || dtype == DType::kQ4_0) {
+    HWY_DYNAMIC_DISPATCH(DequantizeImpl)(dtype, row, count, out);
+  } else {
+    DequantizeRow(dtype, row, count, out);
+  }
 }
 
 uint64_t StreamRead(const void* data, size_t bytes) { return HWY_DYNAMIC_DISPATCH(StreamReadImpl)(data, bytes); }

@@ -43,8 +43,9 @@ void QuantizeForDot(DType weight_dtype, const float* x, int64_t k, QuantizedVect
 void DotRows(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, const float* x,
              const QuantizedVector* xq, int64_t rows, float* y);
 
-// Whether DotRows handles `dtype` (the others are dequantized by the caller).
-bool DotRowsSupports(DType dtype);
+// DequantizeRow (ops/dequantize.h) with vectors, bit-identical to it: `count` values of a
+// `dtype` row to f32.
+void Dequantize(DType dtype, const uint8_t* row, int64_t count, float* out);
 
 // Attention of one query head over cached keys and values (rows of head_dim floats):
 // out = sum_j softmax_j(scale * q . keys[j]) * values[j] for j in [first, last]. Memory is

@@ -1,0 +1,104 @@
+// Prefill GEMM (T > 1 linear) at real shapes, per weight dtype: the CPU executor's kernel as a
+// prefill step runs it (TBB over chunks of output columns, OpenBLAS inside; compressed weights
+// dequantized chunk by chunk), and OpenBLAS alone on the same f32 shapes as the baseline.
+// Reports FLOP/s.
+//
+//   build/bench/gemm_bench --benchmark_filter='f32'
+#include <cblas.h>
+
+#include <random>
+#include <vector>
+
+#include "base/aligned_buffer.h"
+#include "benchmark/benchmark.h"
+#include "executors/cpu/blas.h"
+#include "executors/cpu/kernel.h"
+#include "ops/dequantize.h"
+#include "tbb/task_arena.h"
+
+namespace anvil::cpu {
+namespace {
+
+struct Shape {
+  int64_t tokens, n, k;
+};
+
+void BM_Gemm(benchmark::State& state, DType dtype, Shape shape) {
+  const int threads = static_cast<int>(state.range(0));
+  const int64_t row_bytes = RowBytes(dtype, shape.k);
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<float> u(-0.05f, 0.05f);
+  std::vector<float> row(shape.k), x(shape.tokens * shape.k), y(shape.tokens * shape.n);
+  AlignedBuffer w(row_bytes * shape.n);
+  for (int64_t r = 0; r < shape.n; ++r) {
+    for (float& v : row) v = u(rng);
+    QuantizeRow(dtype, row.data(), shape.k, w.data() + r * row_bytes);
+  }
+  for (float& v : x) v = u(rng);
+  Node node;
+  node.op = "linear";
+  BindContext ctx{node,
+                  {CpuTensor{DType::kF32, {shape.tokens, shape.k}, reinterpret_cast<uint8_t*>(x.data())},
+                   CpuTensor{dtype, {shape.n, shape.k}, w.data()}},
+                  {CpuTensor{DType::kF32, {shape.tokens, shape.n}, reinterpret_cast<uint8_t*>(y.data())}}};
+  auto kernel = BindLinear(ctx);
+  if (!kernel.ok()) {
+    state.SkipWithError(std::string(kernel.status().message()).c_str());
+    return;
+  }
+  tbb::task_arena arena(threads);
+  for (auto _ : state) {
+    arena.execute([&] { (void)(*kernel)(StepState{}); });
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["FLOP/s"] = benchmark::Counter(2.0 * shape.tokens * shape.n * shape.k * state.iterations(),
+                                                benchmark::Counter::kIsRate);
+}
+
+// The baseline: OpenBLAS alone, one f32 sgemm call on its own `threads` threads (no TBB).
+void BM_OpenBlas(benchmark::State& state, Shape shape) {
+  const int threads = static_cast<int>(state.range(0));
+  auto blas = LoadBlas();
+  if (!blas.ok()) {
+    state.SkipWithError(std::string(blas.status().message()).c_str());
+    return;
+  }
+  std::vector<float> x(shape.tokens * shape.k, 0.01f), w(shape.n * shape.k, 0.02f), y(shape.tokens * shape.n);
+  (*blas)->set_num_threads(threads);
+  for (auto _ : state) {
+    (*blas)->sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(shape.tokens), static_cast<int>(shape.n),
+                   static_cast<int>(shape.k), 1.0f, x.data(), static_cast<int>(shape.k), w.data(),
+                   static_cast<int>(shape.k), 0.0f, y.data(), static_cast<int>(shape.n));
+    benchmark::DoNotOptimize(y.data());
+  }
+  (*blas)->set_num_threads(1);
+  state.counters["FLOP/s"] = benchmark::Counter(2.0 * shape.tokens * shape.n * shape.k * state.iterations(),
+                                                benchmark::Counter::kIsRate);
+}
+
+void Register() {
+  for (DType dtype : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0}) {
+    // TinyLlama's projections at pp128: q/o, fused qkv, fused gate/up, down.
+    for (Shape s : {Shape{128, 2048, 2048}, Shape{128, 2560, 2048}, Shape{128, 11264, 2048}, Shape{128, 2048, 5632}}) {
+      const std::string name = std::string("gemm/") + DTypeName(dtype) + "/T" + std::to_string(s.tokens) + "/" +
+                               std::to_string(s.n) + "x" + std::to_string(s.k);
+      benchmark::RegisterBenchmark(name.c_str(), BM_Gemm, dtype, s)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
+      if (dtype == DType::kF32) {
+        const std::string baseline = "openblas_alone/f32/T" + std::to_string(s.tokens) + "/" + std::to_string(s.n) +
+                                     "x" + std::to_string(s.k);
+        benchmark::RegisterBenchmark(baseline.c_str(), BM_OpenBlas, s)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace anvil::cpu
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  anvil::cpu::Register();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
