@@ -218,8 +218,7 @@ int BenchCommand(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     auto model = LoadOptimized(path, pass_flags);
     if (!model.ok()) return Fail(model.status());
-    std::cerr << "bench: loaded " << path << " in "
-              << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s\n";
+    report.loads.emplace_back(path, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     absl::Status s = BenchModel(path.substr(path.find_last_of('/') + 1), std::make_shared<const Model>(std::move(*model)),
                                 options, report);
     if (!s.ok()) return Fail(s);

@@ -59,6 +59,9 @@ std::string FormatMarkdown(const BenchReport& report) {
     absl::StrAppendFormat(&out, "read bandwidth (probe: %d threads streaming %s, best of %d): %.2f GB/s\n", p.threads,
                           HumanBytes(static_cast<double>(p.bytes)), p.reps, p.bytes_per_second / 1e9);
   }
+  for (const auto& [path, seconds] : report.loads) {
+    absl::StrAppendFormat(&out, "loaded %s in %.3f s (mmap, verify, optimize)\n", path, seconds);
+  }
   out += "\n";
   const std::vector<std::string> header = {"model", "size", "params", "executor", "threads", "test", "t/s",
                                            "weights GB/s", "% of read bw", "GFLOP/s"};
@@ -106,6 +109,8 @@ std::string FormatJson(const BenchReport& report) {
     j["read_bandwidth"].push_back(
         {{"threads", p.threads}, {"bytes", p.bytes}, {"reps", p.reps}, {"bytes_per_second", p.bytes_per_second}});
   }
+  j["loads"] = nlohmann::ordered_json::array();
+  for (const auto& [path, seconds] : report.loads) j["loads"].push_back({{"model", path}, {"seconds", seconds}});
   j["tests"] = nlohmann::ordered_json::array();
   for (const BenchRow& r : report.rows) {
     nlohmann::ordered_json t = {{"model", r.model},

@@ -34,6 +34,8 @@ struct BenchReport {
   std::string simd_target;            // CPU instruction set the kernels use
   std::string blas;                   // the BLAS prefill GEMMs use
   std::vector<ReadBandwidth> probes;  // one per thread count
+  // -m files: seconds from open to a runnable model (mmap, verify, optimize; no data checksum).
+  std::vector<std::pair<std::string, double>> loads;
   std::vector<BenchRow> rows;
 };
 

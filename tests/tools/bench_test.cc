@@ -63,6 +63,8 @@ TEST(BenchTest, MarkdownTableLikeLlamaBench) {
   auto r = RunCommand(Anvil("bench -m " + dir + "/s.graph -p 8 -n 4 -r 2 --no-probe"), false);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(absl::StartsWith(r.output, "CPU kernels: ")) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "BLAS: OpenBLAS")) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "loaded " + dir + "/s.graph in ")) << r.output;
   std::vector<std::string> lines = absl::StrSplit(r.output, '\n');
   while (!lines.empty() && !absl::StartsWith(lines.front(), "| model")) lines.erase(lines.begin());
   ASSERT_GE(lines.size(), 4u) << r.output;
