@@ -15,6 +15,8 @@ void ExecutorFlags::Register(FlagSet& flags, bool with_profile) {
   flags.String("executor", &executor, "cpu, vulkan, or reference (scalar reference kernels: slow, for checking)");
   flags.Int("threads", &threads, "CPU threads; 0 = all", 't');
   flags.Int("device", &device, "Vulkan device index (see `anvil inspect --devices`); -1 = the best one");
+  flags.Int("vk-memory-mib", &vk_memory_mib,
+            "refuse Vulkan device allocations past this many MiB (0: no limit); shows how a model fails on a smaller GPU");
   if (with_profile) flags.Bool("profile", &profile, "print the time spent per op (timestamp queries on Vulkan, timers on CPU)");
 }
 
@@ -30,6 +32,8 @@ absl::StatusOr<std::shared_ptr<Executor>> ExecutorFlags::Make() const {
     VulkanExecutorOptions options;
     options.device = static_cast<int>(device);
     options.profile = profile;
+    if (vk_memory_mib < 0) return absl::InvalidArgumentError("--vk-memory-mib must be >= 0");
+    options.memory_budget_bytes = static_cast<uint64_t>(vk_memory_mib) << 20;
     return MakeVulkanExecutor(Ops(), options);
   }
   return absl::InvalidArgumentError("--executor must be cpu, vulkan or reference, got '" + executor + "'");

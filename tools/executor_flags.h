@@ -15,6 +15,7 @@ struct ExecutorFlags {
   std::string executor = "cpu";
   int64_t threads = 0;
   int64_t device = -1;
+  int64_t vk_memory_mib = 0;
   bool profile = false;
 
   void Register(FlagSet& flags, bool with_profile);

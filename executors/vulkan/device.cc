@@ -350,7 +350,22 @@ absl::Status Context::Submit(VkCommandBuffer commands, VkFence fence) {
   submit.commandBufferCount = 1;
   submit.pCommandBuffers = &commands;
   std::lock_guard<std::mutex> lock(queue_mutex_);
-  return Check(vkQueueSubmit(queue_, 1, &submit, fence), "vkQueueSubmit");
+  if (lost_.load()) {
+    return absl::UnavailableError("the Vulkan device was lost by an earlier step; nothing more runs on it (restart)");
+  }
+  VkResult result = VK_ERROR_DEVICE_LOST;
+  const bool simulate_loss = options_.simulate_device_lost_after_submits > 0 &&
+                             submits_ >= options_.simulate_device_lost_after_submits;
+  ++submits_;
+  if (!simulate_loss) result = vkQueueSubmit(queue_, 1, &submit, fence);
+  if (result == VK_ERROR_DEVICE_LOST) lost_ = true;
+  return Check(result, "vkQueueSubmit");
+}
+
+absl::Status Context::Wait(VkFence fence) {
+  const VkResult result = vkWaitForFences(device(), 1, &fence, VK_TRUE, UINT64_MAX);
+  if (result == VK_ERROR_DEVICE_LOST) lost_ = true;
+  return Check(result, "vkWaitForFences");
 }
 
 absl::Status Context::SubmitAndWait(VkCommandBuffer commands) {
@@ -359,7 +374,7 @@ absl::Status Context::SubmitAndWait(VkCommandBuffer commands) {
   ANVIL_RETURN_IF_ERROR(Check(vkCreateFence(device(), &info, nullptr, &raw), "vkCreateFence"));
   Fence fence(device(), raw);
   ANVIL_RETURN_IF_ERROR(Submit(commands, raw));
-  return Check(vkWaitForFences(device(), 1, &raw, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+  return Wait(raw);
 }
 
 absl::Status Context::RunOnce(const std::function<void(VkCommandBuffer)>& record) {

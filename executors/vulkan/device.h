@@ -62,6 +62,8 @@ struct ContextOptions {
   bool validation = false;          // load VK_LAYER_KHRONOS_validation and count its errors
   uint64_t max_binding_bytes = 0;   // > 0: act as if maxStorageBufferRange were this (tests)
   uint64_t memory_budget_bytes = 0; // > 0: refuse allocations beyond this total (tests)
+  // > 0: fault injection for tests: submission number N + 1 fails as if the device were lost.
+  int64_t simulate_device_lost_after_submits = 0;
 };
 
 // A buffer and its memory; `mapped` is non-null when the memory is host visible. Its bytes count
@@ -103,9 +105,14 @@ class Context {
   absl::Status Upload(const GpuBuffer& buffer, VkDeviceSize offset, const void* data, VkDeviceSize size);
   absl::Status Download(const GpuBuffer& buffer, VkDeviceSize offset, void* data, VkDeviceSize size);
 
-  // Submits one command buffer and waits (the queue is shared: submissions are serialized).
+  // Submits one command buffer (the queue is shared: submissions are serialized across threads).
+  // Once the device is lost (VK_ERROR_DEVICE_LOST from any submit or wait) every later submit
+  // fails at once with the same kind of error: nothing runs on a lost device.
   absl::Status Submit(VkCommandBuffer commands, VkFence fence);
+  // Waits for a fence submitted with Submit.
+  absl::Status Wait(VkFence fence);
   absl::Status SubmitAndWait(VkCommandBuffer commands);
+  bool lost() const { return lost_.load(); }
   // Records `record` into a temporary command buffer, submits it and waits.
   absl::Status RunOnce(const std::function<void(VkCommandBuffer)>& record);
 
@@ -130,6 +137,8 @@ class Context {
   CommandPool one_shot_pool_;
   std::mutex queue_mutex_;
   std::atomic<uint64_t> allocated_bytes_{0};
+  std::atomic<bool> lost_{false};
+  int64_t submits_ = 0;  // guarded by queue_mutex_
   std::atomic<int> validation_errors_{0};
   mutable std::mutex message_mutex_;
   std::string last_message_;

@@ -108,6 +108,7 @@ absl::StatusOr<std::shared_ptr<Executor>> MakeVulkanExecutor(const OpRegistry& r
   context_options.validation = options.validation || (env != nullptr && std::string(env) == "1");
   context_options.max_binding_bytes = options.max_binding_bytes;
   context_options.memory_budget_bytes = options.memory_budget_bytes;
+  context_options.simulate_device_lost_after_submits = options.simulate_device_lost_after_submits;
   ANVIL_ASSIGN_OR_RETURN(std::shared_ptr<vk::Context> context, vk::Context::Create(context_options), "vulkan");
   const std::string cache_path = options.pipeline_cache.value_or(vk::DefaultPipelineCachePath());
   vk::ExecutorShared shared{registry, context, std::make_unique<vk::Pipelines>(context, cache_path),

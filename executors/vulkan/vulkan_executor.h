@@ -17,6 +17,8 @@ struct VulkanExecutorOptions {
   bool validation = false;        // Khronos validation layer; also on with ANVIL_VULKAN_VALIDATION=1
   uint64_t max_binding_bytes = 0; // > 0: pretend maxStorageBufferRange is this (tests the splitting)
   uint64_t memory_budget_bytes = 0;  // > 0: refuse device allocations past this total
+  // > 0: fault injection (tests): submission N + 1 fails with VK_ERROR_DEVICE_LOST.
+  int64_t simulate_device_lost_after_submits = 0;
   // nullopt: the default location (see DefaultPipelineCachePath); "": no disk cache.
   std::optional<std::string> pipeline_cache;
   bool profile = false;           // timestamp queries around every dispatch

@@ -32,7 +32,12 @@ class VulkanPlan : public Plan {
  public:
   VulkanPlan(ExecutorShared& shared, const Specialization& spec) : shared_(shared), context_(shared.context), spec_(spec) {}
   ~VulkanPlan() override {
-    if (context_) vkDeviceWaitIdle(context_->device());
+    // Steps wait for their fence, so only a step whose wait failed can still be running; wait for
+    // this plan's own work only (vkDeviceWaitIdle would race other sessions' submissions).
+    if (context_ && in_flight_ && !context_->lost()) {
+      VkFence fence = fence_.get();
+      vkWaitForFences(context_->device(), 1, &fence, VK_TRUE, UINT64_MAX);
+    }
   }
 
   absl::Status Build(const Graph& graph, VulkanStateStore& states);
@@ -146,6 +151,7 @@ class VulkanPlan : public Plan {
   Dispatch advance_;             // step_advance: position += T at the end of every step
   double last_host_seconds_ = 0;
   Fence fence_;
+  bool in_flight_ = false;  // submitted and not yet waited for
   QueryPool queries_;
   int64_t barriers_ = 0;
   std::string cache_writer_;  // a node that writes the KV cache (for the capacity check)
@@ -321,9 +327,11 @@ absl::Status VulkanPlan::Submit(int64_t position, VkCommandBuffer cmd, std::chro
   }
   next_position_ = position + spec_.tokens;
   ANVIL_RETURN_IF_ERROR(context_->Submit(cmd, fence_.get()));
+  in_flight_ = true;
   last_host_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   VkFence fence = fence_.get();
-  ANVIL_RETURN_IF_ERROR(Check(vkWaitForFences(context_->device(), 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences"));
+  ANVIL_RETURN_IF_ERROR(context_->Wait(fence));
+  in_flight_ = false;
   ANVIL_RETURN_IF_ERROR(Check(vkResetFences(context_->device(), 1, &fence), "vkResetFences"));
   if (queries_) ANVIL_RETURN_IF_ERROR(CollectTimings());
   return absl::OkStatus();

@@ -185,6 +185,27 @@ TEST(VulkanExecutorTest, ErrorsInsteadOfUndefinedBehaviour) {
   ASSERT_FALSE(status.ok());
   EXPECT_TRUE(absl::IsResourceExhausted(status)) << status;
   EXPECT_TRUE(absl::StrContains(status.message(), "out of device memory")) << status;
+  // A lost device (simulated at the 4th submission) fails that step and every later one with
+  // UNAVAILABLE, in every session of the executor, without crashing or hanging.
+  VulkanExecutorOptions fragile;
+  fragile.pipeline_cache = "";
+  fragile.simulate_device_lost_after_submits = 3;
+  auto lossy = MakeVulkanExecutor(Ops(), fragile);
+  ASSERT_TRUE(lossy.ok());
+  auto doomed = Session::Create(Stories(true), *lossy, {.capacity = 8});
+  ASSERT_TRUE(doomed.ok());
+  absl::Status lost;
+  int steps = 0;
+  for (; steps < 8 && lost.ok(); ++steps) lost = (*doomed)->Decode(1).status();
+  ASSERT_FALSE(lost.ok()) << "the simulated loss never happened";
+  EXPECT_TRUE(absl::IsUnavailable(lost)) << lost;
+  EXPECT_TRUE(absl::StrContains(lost.message(), "VK_ERROR_DEVICE_LOST")) << lost;
+  auto after = (*doomed)->Decode(1).status();
+  EXPECT_TRUE(absl::IsUnavailable(after)) << after;
+  EXPECT_TRUE(absl::StrContains(after.message(), "the Vulkan device was lost")) << after;
+  auto other = Session::Create(Stories(true), *lossy, {.capacity = 8});
+  absl::Status other_status = other.ok() ? (*other)->Decode(1).status() : other.status();
+  EXPECT_TRUE(absl::IsUnavailable(other_status)) << other_status;
   // A device index that does not exist.
   VulkanExecutorOptions missing;
   missing.device = 42;

@@ -1,6 +1,8 @@
 // `anvil convert llama2c` + `anvil run` as a user runs them, against llama2.c's golden output.
 #include <fstream>
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -131,6 +133,13 @@ TEST_F(RunTest, VulkanExecutorPrintsTheGoldenTextAndProfiles) {
   auto bad_device = RunCommand(Anvil("run -m " + *model_ + " -n 8 --executor vulkan --device 7"));
   EXPECT_EQ(bad_device.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(bad_device.output, "--device 7 does not exist")) << bad_device.output;
+  // A device too small for the model (a 1 MiB budget: the KV cache and weights need more) is one
+  // line and exit code 1, not a crash.
+  auto starved = RunCommand(Anvil("run -m " + *model_ + " -n 8 --executor vulkan --vk-memory-mib 1 --ctx 4096"));
+  EXPECT_EQ(starved.exit_code, 1);
+  EXPECT_TRUE(absl::StartsWith(starved.output, "anvil: ")) << starved.output;
+  EXPECT_TRUE(absl::StrContains(starved.output, "out of device memory")) << starved.output;
+  EXPECT_EQ(std::count(starved.output.begin(), starved.output.end(), '\n'), 1) << starved.output;
 }
 
 TEST_F(RunTest, CaptureInspectReplay) {
