@@ -17,6 +17,8 @@ namespace anvil {
 namespace {
 
 constexpr size_t kHeaderBytes = 24;
+// A replay allocates KV caches of `capacity` positions: the same bound models have on max_context.
+constexpr int64_t kMaxCapacity = int64_t{1} << 24;
 
 absl::StatusOr<proto::CaptureProto> ParseCaptureFile(const std::string& path) {
   ANVIL_ASSIGN_OR_RETURN(std::shared_ptr<const MappedFile> file, MappedFile::Open(path));
@@ -61,7 +63,20 @@ absl::Status CheckConsistent(const proto::CaptureProto& p, const std::string& pa
   };
   ANVIL_RETURN_IF_ERROR(check_logits(p.first_logits_size(), "first_logits"));
   ANVIL_RETURN_IF_ERROR(check_logits(p.last_logits_size(), "last_logits"));
-  if (p.capacity() <= 0) return absl::DataLossError(absl::StrCat(path, ": capacity ", p.capacity(), " is not positive"));
+  if (p.capacity() <= 0 || p.capacity() > kMaxCapacity) {
+    return absl::DataLossError(absl::StrCat(path, ": capacity ", p.capacity(), " is outside 1..", kMaxCapacity));
+  }
+  // The prompt and every step each take a KV position.
+  if (static_cast<int64_t>(p.prompt_ids_size()) + p.steps_size() > p.capacity()) {
+    return absl::DataLossError(absl::StrCat(path, ": ", p.prompt_ids_size(), " prompt ids and ", p.steps_size(),
+                                            " steps do not fit the capacity ", p.capacity()));
+  }
+  for (int i = 0; i < p.prompt_ids_size(); ++i) {
+    const int32_t id = p.prompt_ids(i);
+    if (id < 0 || (vocab > 0 && id >= vocab)) {
+      return absl::DataLossError(absl::StrCat(path, ": prompt id ", i, " (", id, ") is outside the vocabulary"));
+    }
+  }
   for (int i = 0; i < p.steps_size(); ++i) {
     const proto::CapturedStep& s = p.steps(i);
     const bool ids_ok = s.input_id() >= 0 && s.argmax_id() >= 0 && (vocab <= 0 || (s.input_id() < vocab && s.argmax_id() < vocab));
@@ -162,11 +177,18 @@ absl::StatusOr<Model> LoadCapturePlan(const std::string& path, const Model& sour
   }
   DataSection section;
   const DataSection* section_ptr = nullptr;
-  if (source.data_section != nullptr) {
-    for (ValueId id : source.graph.initializers()) {
-      section.owner = source.graph.value(id).data.owner();
+  // The plan's views keep the source's mapping alive through the owner of the source's
+  // initializers that are views of it; a source without any lends no data section (nothing would
+  // keep it alive).
+  for (ValueId id : source.graph.initializers()) {
+    const TensorData& d = source.graph.value(id).data;
+    if (source.data_section != nullptr && d.data() >= source.data_section &&
+        d.data() + d.size() <= source.data_section + source.data_section_bytes) {
+      section.owner = d.owner();
       break;
     }
+  }
+  if (source.data_section != nullptr && section.owner != nullptr) {
     section.data = source.data_section;
     section.size = source.data_section_bytes;
     section.alignment = source.data_alignment;

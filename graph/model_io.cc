@@ -24,6 +24,9 @@ namespace {
 // Protobuf text: nested messages deeper than this are refused (a crafted file could otherwise
 // recurse deeply). Our schema nests 4 levels.
 constexpr int kTextRecursionLimit = 32;
+// Tensors are read in place from the mapping as f32, i64, ...: their offsets must keep them
+// naturally aligned, whatever alignment a file asks for.
+constexpr uint32_t kMinDataAlignment = 8;
 
 template <typename T>
 T ReadLE(const uint8_t* p) {
@@ -130,6 +133,10 @@ absl::StatusOr<Model> LoadContainer(const std::shared_ptr<const MappedFile>& fil
   if (!IsPowerOfTwo(alignment) || alignment > kMaxDataAlignment) {
     return absl::InvalidArgumentError(absl::StrCat("data_alignment ", alignment,
                                                    " must be a power of two up to ", kMaxDataAlignment));
+  }
+  if (alignment < kMinDataAlignment) {
+    return absl::InvalidArgumentError(absl::StrCat("data_alignment ", alignment, " is below ", kMinDataAlignment,
+                                                   " (tensors read in place must be aligned for their dtype)"));
   }
   const uint64_t data_start = *CheckedAlignUp(kContainerHeaderBytes + proto_length, alignment);
   DataSection section;

@@ -9,6 +9,23 @@
 namespace anvil {
 namespace {
 
+// Caps on how many things a ModelProto may hold, checked before the IR is built from it. Real
+// models have a few thousand nodes and initializers; these are far above that and keep a crafted
+// description from costing more than its size suggests.
+constexpr int kMaxNodes = 1 << 20;
+constexpr int kMaxInitializers = 1 << 20;
+constexpr int kMaxGraphValues = 1 << 16;    // graph inputs, outputs, states (each)
+constexpr int kMaxNodePorts = 1 << 10;      // inputs or outputs of one node
+constexpr int kMaxNodeAttributes = 64;
+constexpr int kMaxAttributeList = 1 << 10;  // entries of an ints / floats attribute
+constexpr int kMaxMetadata = 1 << 16;
+constexpr int kMaxSpecialIds = 64;          // config bos_ids / eos_ids
+
+absl::Status CheckCount(int count, int max, absl::string_view what) {
+  if (count <= max) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(what, ": ", count, " entries (at most ", max, ")"));
+}
+
 std::optional<DType> DTypeFromProto(int t) {
   switch (t) {
     case proto::F32: return DType::kF32;
@@ -44,6 +61,9 @@ absl::StatusOr<DType> ReadDType(int t) {
 absl::StatusOr<TensorType> ReadTensorTypeImpl(const proto::TensorTypeProto& p) {
   TensorType type;
   ANVIL_ASSIGN_OR_RETURN(type.dtype, ReadDType(p.dtype()));
+  if (p.dims_size() > kMaxTensorRank) {
+    return absl::InvalidArgumentError(absl::StrCat("has rank ", p.dims_size(), " (at most ", kMaxTensorRank, ")"));
+  }
   for (int i = 0; i < p.dims_size(); ++i) {
     const proto::Dim& d = p.dims(i);
     if (d.kind_case() == proto::Dim::kSymbol) {
@@ -134,7 +154,9 @@ absl::StatusOr<TensorData> ReadTensorData(const proto::TensorProto& t, DType dty
   return TensorData::Owned(std::move(data));
 }
 
-ModelConfig ReadConfig(const proto::ModelConfig& p) {
+absl::StatusOr<ModelConfig> ReadConfig(const proto::ModelConfig& p) {
+  ANVIL_RETURN_IF_ERROR(CheckCount(p.bos_ids_size(), kMaxSpecialIds, "config bos_ids"));
+  ANVIL_RETURN_IF_ERROR(CheckCount(p.eos_ids_size(), kMaxSpecialIds, "config eos_ids"));
   ModelConfig c;
   c.family = p.family();
   c.vocab_size = p.vocab_size();
@@ -192,6 +214,8 @@ void WriteConfig(const ModelConfig& c, proto::ModelConfig* p) {
 }
 
 absl::StatusOr<TokenizerData> ReadTokenizer(const proto::TokenizerProto& p) {
+  ANVIL_RETURN_IF_ERROR(CheckCount(p.pieces_size(), kMaxVocabularySize, "tokenizer pieces"));
+  ANVIL_RETURN_IF_ERROR(CheckCount(p.merges_size(), kMaxVocabularySize, "tokenizer merges"));
   TokenizerData t;
   t.type = p.type();
   t.pieces.assign(p.pieces().begin(), p.pieces().end());
@@ -244,13 +268,16 @@ void WriteTokenizer(const TokenizerData& t, proto::TokenizerProto* p) {
 }
 
 absl::StatusOr<AttrValue> ReadAttr(const proto::AttributeProto& a) {
+  const std::string label = absl::StrCat("attribute '", a.name(), "'");
   switch (a.value_case()) {
     case proto::AttributeProto::kI: return AttrValue(a.i());
     case proto::AttributeProto::kF: return AttrValue(a.f());
     case proto::AttributeProto::kS: return AttrValue(a.s());
     case proto::AttributeProto::kInts:
+      ANVIL_RETURN_IF_ERROR(CheckCount(a.ints().values_size(), kMaxAttributeList, label));
       return AttrValue(std::vector<int64_t>(a.ints().values().begin(), a.ints().values().end()));
     case proto::AttributeProto::kFloats:
+      ANVIL_RETURN_IF_ERROR(CheckCount(a.floats().values_size(), kMaxAttributeList, label));
       return AttrValue(std::vector<double>(a.floats().values().begin(), a.floats().values().end()));
     default: return absl::InvalidArgumentError(absl::StrCat("attribute '", a.name(), "' has no value"));
   }
@@ -271,7 +298,29 @@ void WriteAttr(const std::string& name, const AttrValue& value, proto::Attribute
   }
 }
 
+absl::Status CheckGraphCounts(const proto::GraphProto& p) {
+  ANVIL_RETURN_IF_ERROR(CheckCount(p.nodes_size(), kMaxNodes, "graph nodes"));
+  ANVIL_RETURN_IF_ERROR(CheckCount(p.initializers_size(), kMaxInitializers, "graph initializers"));
+  ANVIL_RETURN_IF_ERROR(CheckCount(p.inputs_size(), kMaxGraphValues, "graph inputs"));
+  ANVIL_RETURN_IF_ERROR(CheckCount(p.outputs_size(), kMaxGraphValues, "graph outputs"));
+  ANVIL_RETURN_IF_ERROR(CheckCount(p.states_size(), kMaxGraphValues, "graph states"));
+  for (const proto::NodeProto& n : p.nodes()) {
+    const std::string label = absl::StrCat("node '", n.name(), "' (", n.op(), ")");
+    ANVIL_RETURN_IF_ERROR(CheckCount(n.inputs_size(), kMaxNodePorts, absl::StrCat(label, " inputs")));
+    ANVIL_RETURN_IF_ERROR(CheckCount(n.outputs_size(), kMaxNodePorts, absl::StrCat(label, " outputs")));
+    ANVIL_RETURN_IF_ERROR(CheckCount(n.attributes_size(), kMaxNodeAttributes, absl::StrCat(label, " attributes")));
+  }
+  for (const proto::TensorProto& t : p.initializers()) {
+    if (t.dims_size() > kMaxTensorRank) {
+      return absl::InvalidArgumentError(absl::StrCat("initializer '", t.name(), "' has rank ", t.dims_size(),
+                                                     " (at most ", kMaxTensorRank, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadGraph(const proto::GraphProto& p, const DataSection* section, Graph& g) {
+  ANVIL_RETURN_IF_ERROR(CheckGraphCounts(p));
   g.name = p.name();
   g.memory_in_place = p.memory_in_place();
   for (const proto::ValueInfoProto& in : p.inputs()) {
@@ -356,7 +405,8 @@ absl::StatusOr<Model> ModelFromProto(const proto::ModelProto& p, const DataSecti
   Model m;
   m.opset_version = p.opset_version();
   m.producer = p.producer();
-  m.config = ReadConfig(p.config());
+  ANVIL_ASSIGN_OR_RETURN(m.config, ReadConfig(p.config()));
+  ANVIL_RETURN_IF_ERROR(CheckCount(p.metadata_size(), kMaxMetadata, "metadata"));
   if (p.has_tokenizer()) {
     ANVIL_ASSIGN_OR_RETURN(m.tokenizer, ReadTokenizer(p.tokenizer()));
   }

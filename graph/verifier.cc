@@ -1,13 +1,56 @@
 #include "graph/verifier.h"
 
 #include <algorithm>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/checked_math.h"
 #include "base/status.h"
 
 namespace anvil {
 namespace {
+
+// The rest of anvil multiplies dims out without overflow checks (NumElements, executors' buffer
+// sizes, kernels' index arithmetic): every value's rank, fixed dims and fixed element count are
+// held to the limits of base/checked_math.h here, for declared values and inferred ones alike.
+absl::Status CheckShapeLimits(const Shape& shape) {
+  if (shape.size() > static_cast<size_t>(kMaxTensorRank)) {
+    return absl::InvalidArgumentError(absl::StrCat("has rank ", shape.size(), " (at most ", kMaxTensorRank, ")"));
+  }
+  uint64_t elements = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    const Dim& d = shape[i];
+    if (d.is_symbolic()) continue;
+    if (d.size < 0 || d.size > kMaxTensorDim) {
+      return absl::InvalidArgumentError(absl::StrCat("has dim ", i, " = ", d.size, ", outside [0, 2^40]"));
+    }
+    const auto product = CheckedMul(elements, static_cast<uint64_t>(d.size));
+    if (!product || *product > kMaxTensorElements) {
+      return absl::InvalidArgumentError(absl::StrCat("has shape ", ShapeString(shape), ": more than 2^40 elements"));
+    }
+    elements = *product;
+  }
+  return absl::OkStatus();
+}
+
+// Integer attributes are sizes, counts and positions, which shape inference and kernels combine
+// (a product of two plus a sum, at most) in int64: each is held to +-2^30.
+constexpr int64_t kMaxAttributeInt = int64_t{1} << 30;
+
+absl::Status CheckAttributeInts(const std::string& name, const AttrValue& value) {
+  auto check = [&](int64_t v) -> absl::Status {
+    if (v >= -kMaxAttributeInt && v <= kMaxAttributeInt) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat("attribute '", name, "' holds ", v, ", outside [-2^30, 2^30]"));
+  };
+  if (const auto* i = std::get_if<int64_t>(&value)) return check(*i);
+  if (const auto* list = std::get_if<std::vector<int64_t>>(&value)) {
+    for (int64_t v : *list) {
+      ANVIL_RETURN_IF_ERROR(check(v));
+    }
+  }
+  return absl::OkStatus();
+}
 
 std::string NodeLabel(const Node& node) {
   return absl::StrCat("node '", node.name, "' (", node.op, ")");
@@ -19,6 +62,7 @@ absl::Status CheckValue(const Graph& graph, ValueId id) {
   if (!v.has_type) {
     return absl::InvalidArgumentError(absl::StrCat(ValueKindName(v.kind), " '", v.name, "' has no type"));
   }
+  ANVIL_RETURN_IF_ERROR(CheckShapeLimits(v.type.shape), absl::StrCat(ValueKindName(v.kind), " '", v.name, "'"));
   if (v.kind == ValueKind::kInitializer) {
     if (!IsFixed(v.type.shape)) {
       return absl::InvalidArgumentError(absl::StrCat("initializer '", v.name, "' has symbolic shape ",
@@ -33,12 +77,6 @@ absl::Status CheckValue(const Graph& graph, ValueId id) {
       return absl::InvalidArgumentError(absl::StrCat("initializer '", v.name, "' ",
                                                      TensorTypeString(v.type), " needs ", bytes,
                                                      " bytes, has ", v.data.size()));
-    }
-  }
-  for (const Dim& d : v.type.shape) {
-    if (!d.is_symbolic() && d.size < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(ValueKindName(v.kind), " '", v.name,
-                                                     "' has a negative dim"));
     }
   }
   return absl::OkStatus();
@@ -91,6 +129,9 @@ absl::Status CheckSchema(const Graph& graph, const Node& node, const OpDef& def)
                                                      AttrTypeName(spec->type), ", got ",
                                                      AttrTypeName(got)));
     }
+    if (!int_as_float) {
+      ANVIL_RETURN_IF_ERROR(CheckAttributeInts(name, value));
+    }
   }
   for (const AttrSpec& s : def.attrs) {
     if (s.required && !node.attrs.Has(s.name)) {
@@ -129,6 +170,7 @@ absl::Status CheckAndInfer(Graph& graph, NodeId node_id, const OpRegistry& regis
       return absl::InternalError(absl::StrCat(label, ": inferred dtype ", DTypeName(types[i].dtype),
                                               " not allowed for output ", i));
     }
+    ANVIL_RETURN_IF_ERROR(CheckShapeLimits(types[i].shape), absl::StrCat(label, ": output ", i, " '", v.name, "'"));
     v.type = std::move(types[i]);
     v.has_type = true;
     if (defined != nullptr) (*defined)[out] = true;

@@ -79,7 +79,14 @@ absl::StatusOr<TokenizerData> ReadVocabulary(const Metadata& m, const std::strin
     t.pieces.push_back(*piece);
   }
   if (auto types = m.Array("tokenizer.ggml.token_type", n); types.ok()) {
-    for (const Value& v : **types) t.token_types.push_back(static_cast<int32_t>(v.AsInt()));
+    for (size_t i = 0; i < (*types)->size(); ++i) {
+      const Value& v = (**types)[i];
+      const int64_t type = v.is_integer() ? v.AsInt() : -1;
+      if (type < 0 || type > kTokenByte) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": tokenizer.ggml.token_type[", i, "] is not a token type (0 to 6)"));
+      }
+      t.token_types.push_back(static_cast<int32_t>(type));
+    }
   }
   auto id = [&](const std::string& key) -> absl::StatusOr<int64_t> {
     const int64_t v = m.IntOr(key, -1);
@@ -96,7 +103,11 @@ absl::StatusOr<TokenizerData> ReadVocabulary(const Metadata& m, const std::strin
   if (model == "llama") {
     t.type = "spm";
     ANVIL_ASSIGN_OR_RETURN(const gguf::Array* scores, m.Array("tokenizer.ggml.scores", n));
-    for (const Value& v : *scores) t.scores.push_back(static_cast<float>(v.AsDouble()));
+    for (size_t i = 0; i < scores->size(); ++i) {
+      const Value& v = (*scores)[i];
+      if (!v.is_number()) return absl::InvalidArgumentError(absl::StrCat(path, ": tokenizer.ggml.scores[", i, "] is not a number"));
+      t.scores.push_back(static_cast<float>(v.AsDouble()));
+    }
     t.add_bos = m.IntOr("tokenizer.ggml.add_bos_token", 1) != 0;
     t.add_eos = m.IntOr("tokenizer.ggml.add_eos_token", 0) != 0;
     t.byte_fallback = true;

@@ -16,12 +16,18 @@ constexpr uint64_t kMaxKeys = 1 << 20;
 constexpr uint64_t kMaxStringBytes = 1 << 24;
 constexpr uint32_t kMaxDims = 4;
 constexpr int kMaxArrayDepth = 2;
+// Array elements in all metadata together. Each costs a Value (~48 bytes) however few bytes it
+// takes in the file, so this bounds memory at a few hundred MiB. Real files hold a vocabulary:
+// three arrays of at most ~262k entries, and up to ~300k merges.
+constexpr uint64_t kMaxArrayElements = uint64_t{1} << 23;
 
 class Reader {
  public:
   Reader(const uint8_t* data, uint64_t size) : data_(data), size_(size) {}
   uint64_t at() const { return at_; }
   uint64_t remaining() const { return size_ - at_; }
+  // Array elements read so far (kMaxArrayElements bounds them).
+  uint64_t& array_elements() { return array_elements_; }
 
   template <typename T>
   absl::StatusOr<T> Read(const char* what) {
@@ -49,6 +55,7 @@ class Reader {
   const uint8_t* data_;
   uint64_t size_;
   uint64_t at_ = 0;
+  uint64_t array_elements_ = 0;
 };
 
 int ScalarBytes(ValueType t) {
@@ -98,6 +105,11 @@ absl::StatusOr<Value> ReadValue(Reader& r, uint32_t raw_type, const std::string&
       if (!needed || *needed > r.remaining()) {
         return absl::DataLossError(absl::StrCat("key '", key, "': array of ", count, " elements does not fit the file"));
       }
+      if (count > kMaxArrayElements - r.array_elements()) {
+        return absl::InvalidArgumentError(absl::StrCat("key '", key, "': array of ", count, " elements brings the metadata over ",
+                                                       kMaxArrayElements, " array elements in all"));
+      }
+      r.array_elements() += count;
       auto array = std::make_shared<Array>();
       array->reserve(count);
       for (uint64_t i = 0; i < count; ++i) {
@@ -127,7 +139,11 @@ int64_t Value::AsInt() const {
   if (const auto* i = std::get_if<int64_t>(&data)) return *i;
   if (const auto* u = std::get_if<uint64_t>(&data)) return static_cast<int64_t>(*u);
   if (const auto* b = std::get_if<bool>(&data)) return *b ? 1 : 0;
-  if (const auto* d = std::get_if<double>(&data)) return static_cast<int64_t>(*d);
+  // A double outside int64 (or NaN) would make the cast undefined; callers check is_integer()
+  // first, this keeps a stray call harmless.
+  if (const auto* d = std::get_if<double>(&data)) {
+    return *d >= -9.2e18 && *d <= 9.2e18 ? static_cast<int64_t>(*d) : 0;
+  }
   return 0;
 }
 double Value::AsDouble() const {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/mapped_file.h"
 #include "base/status.h"
+#include "models/importers/json_limits.h"
 #include "models/importers/safetensors.h"
 #include "models/importers/weights.h"
 #include "models/llama_family.h"
@@ -18,6 +19,9 @@ namespace anvil {
 namespace {
 
 using Json = nlohmann::json;
+
+// bos_token_id / eos_token_id lists: real configs give one to a handful.
+constexpr size_t kMaxSpecialIds = 64;
 
 // Typed reads of config.json fields; a field of the wrong type is an error naming it.
 class Fields {
@@ -43,15 +47,27 @@ class Fields {
     if (!j_[key].is_boolean()) return absl::InvalidArgumentError(absl::StrCat(path_, ": '", key, "' is not true/false"));
     return j_[key].get<bool>();
   }
-  // An id or a list of ids (bos_token_id / eos_token_id).
-  absl::StatusOr<std::vector<int64_t>> Ids(const char* key) const {
+  // An id or a list of ids (bos_token_id / eos_token_id), each in [0, vocab_size).
+  absl::StatusOr<std::vector<int64_t>> Ids(const char* key, int64_t vocab_size) const {
     std::vector<int64_t> ids;
     if (!j_.contains(key) || j_[key].is_null()) return ids;
     const Json& v = j_[key];
-    if (v.is_number_integer()) return std::vector<int64_t>{v.get<int64_t>()};
-    if (!v.is_array()) return absl::InvalidArgumentError(absl::StrCat(path_, ": '", key, "' is not an id or a list of ids"));
-    for (const Json& id : v) {
+    if (!v.is_number_integer() && !v.is_array()) {
+      return absl::InvalidArgumentError(absl::StrCat(path_, ": '", key, "' is not an id or a list of ids"));
+    }
+    if (v.is_array() && v.size() > kMaxSpecialIds) {
+      return absl::InvalidArgumentError(absl::StrCat(path_, ": '", key, "' lists ", v.size(), " ids (at most ",
+                                                     kMaxSpecialIds, ")"));
+    }
+    for (const Json& id : v.is_array() ? v : Json::array({v})) {
       if (!id.is_number_integer()) return absl::InvalidArgumentError(absl::StrCat(path_, ": '", key, "' holds a non-integer"));
+      // Unsigned values above INT64_MAX are out of range too (get<int64_t> would wrap them).
+      const bool in_range = id.is_number_unsigned() ? id.get<uint64_t>() < static_cast<uint64_t>(vocab_size)
+                                                    : id.get<int64_t>() >= 0 && id.get<int64_t>() < vocab_size;
+      if (!in_range) {
+        return absl::InvalidArgumentError(absl::StrCat(path_, ": '", key, "' holds id ", id.dump(),
+                                                       ", outside the vocabulary (vocab_size ", vocab_size, ")"));
+      }
       ids.push_back(id.get<int64_t>());
     }
     return ids;
@@ -96,6 +112,7 @@ absl::StatusOr<std::string> MapName(const std::string& name) {
 }  // namespace
 
 absl::StatusOr<ModelConfig> ReadHfConfig(const std::string& text, const std::string& path) {
+  ANVIL_RETURN_IF_ERROR(CheckJsonDepth(text, path));
   const Json j = Json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": not a JSON object"));
   const Fields f(j, path);
@@ -148,9 +165,9 @@ absl::StatusOr<ModelConfig> ReadHfConfig(const std::string& text, const std::str
     ANVIL_ASSIGN_OR_RETURN(c.rope_scaling.high_freq_factor, sf.DoubleOr("high_freq_factor", 4));
     ANVIL_ASSIGN_OR_RETURN(c.rope_scaling.original_max_position, sf.IntOr("original_max_position_embeddings", 8192));
   }
-  ANVIL_ASSIGN_OR_RETURN(c.bos_ids, f.Ids("bos_token_id"));
-  ANVIL_ASSIGN_OR_RETURN(c.eos_ids, f.Ids("eos_token_id"));
   ANVIL_RETURN_IF_ERROR(ValidateLlamaConfig(c), path);
+  ANVIL_ASSIGN_OR_RETURN(c.bos_ids, f.Ids("bos_token_id", c.vocab_size));
+  ANVIL_ASSIGN_OR_RETURN(c.eos_ids, f.Ids("eos_token_id", c.vocab_size));
   return c;
 }
 
@@ -166,6 +183,7 @@ absl::StatusOr<Model> ImportHf(const std::string& dir) {
     files.push_back(dir + "/model.safetensors");
   } else if (std::filesystem::exists(index_path)) {
     ANVIL_ASSIGN_OR_RETURN(std::string index_text, ReadFileToString(index_path));
+    ANVIL_RETURN_IF_ERROR(CheckJsonDepth(index_text, index_path));
     const Json index = Json::parse(index_text, nullptr, false);
     if (index.is_discarded() || !index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object()) {
       return absl::InvalidArgumentError(absl::StrCat(index_path, ": needs a 'weight_map' object"));

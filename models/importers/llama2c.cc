@@ -1,5 +1,6 @@
 #include "models/importers/llama2c.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -35,6 +36,10 @@ class Reader {
 }  // namespace
 
 absl::StatusOr<TokenizerData> ReadLlama2cTokenizer(const std::string& path, int64_t vocab_size) {
+  if (vocab_size <= 0 || vocab_size > kMaxVocabularySize) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": a vocabulary of ", vocab_size, " pieces is outside 1..",
+                                                   kMaxVocabularySize));
+  }
   ANVIL_ASSIGN_OR_RETURN(auto file, MappedFile::Open(path));
   Reader r(file->data(), file->size());
   int32_t max_length;
@@ -50,8 +55,10 @@ absl::StatusOr<TokenizerData> ReadLlama2cTokenizer(const std::string& path, int6
   t.unk_id = 0;
   t.add_bos = true;
   t.max_piece_length = max_length;
-  t.pieces.reserve(vocab_size);
-  t.scores.reserve(vocab_size);
+  // Every piece takes at least 8 bytes (score and length): reserve no more than the file can hold.
+  const uint64_t fit = std::min<uint64_t>(static_cast<uint64_t>(vocab_size), r.remaining() / 8);
+  t.pieces.reserve(fit);
+  t.scores.reserve(fit);
   for (int64_t i = 0; i < vocab_size; ++i) {
     float score;
     int32_t length;

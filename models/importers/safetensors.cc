@@ -5,12 +5,16 @@
 #include "absl/strings/str_cat.h"
 #include "base/checked_math.h"
 #include "base/status.h"
+#include "models/importers/json_limits.h"
 #include "nlohmann/json.hpp"
 
 namespace anvil {
 namespace {
 
-constexpr uint64_t kMaxHeaderBytes = uint64_t{100} << 20;
+// The reference implementation's limit (safetensors' MAX_HEADER_SIZE).
+constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+// Real checkpoints hold a few thousand tensors per file.
+constexpr size_t kMaxTensors = size_t{1} << 20;
 
 const char* DTypeCode(DType d) {
   switch (d) {
@@ -35,9 +39,14 @@ absl::StatusOr<SafetensorsFile> ReadSafetensors(const std::string& path) {
                                             "-byte file; not a safetensors file, or truncated"));
   }
   const char* header_text = reinterpret_cast<const char*>(file.mapping->data() + 8);
+  ANVIL_RETURN_IF_ERROR(CheckJsonDepth(absl::string_view(header_text, header_bytes), absl::StrCat(path, ": header")));
   const nlohmann::json header = nlohmann::json::parse(header_text, header_text + header_bytes, nullptr, false);
   if (header.is_discarded() || !header.is_object()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": the header is not a JSON object"));
+  }
+  if (header.size() > kMaxTensors) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": the header lists ", header.size(), " tensors (at most ",
+                                                   kMaxTensors, ")"));
   }
   const uint64_t data_start = 8 + header_bytes;
   const uint64_t data_size = size - data_start;
@@ -63,10 +72,12 @@ absl::StatusOr<SafetensorsFile> ReadSafetensors(const std::string& path) {
     } else {
       return absl::UnimplementedError(absl::StrCat(where, ": dtype ", code, " is not supported (F32, F16, BF16)"));
     }
-    if (!shape.is_array() || shape.size() > 8) return absl::InvalidArgumentError(absl::StrCat(where, ": shape is not a list of up to 8 dims"));
-    for (const auto& d : shape) {
-      if (!d.is_number_unsigned() || d.get<uint64_t>() > (uint64_t{1} << 40)) {
-        return absl::InvalidArgumentError(absl::StrCat(where, ": shape has an invalid dim"));
+    if (!shape.is_array() || shape.size() > static_cast<size_t>(kMaxTensorRank)) return absl::InvalidArgumentError(absl::StrCat(where, ": shape is not a list of up to 8 dims"));
+    for (size_t i = 0; i < shape.size(); ++i) {
+      const nlohmann::json& d = shape[i];
+      if (!d.is_number_unsigned() || d.get<uint64_t>() > static_cast<uint64_t>(kMaxTensorDim)) {
+        const std::string value = d.is_number() ? d.dump() : absl::StrCat("(", d.type_name(), ")");
+        return absl::InvalidArgumentError(absl::StrCat(where, ": shape[", i, "] = ", value, " is not a dim in [0, 2^40]"));
       }
       t.dims.push_back(static_cast<int64_t>(d.get<uint64_t>()));
     }

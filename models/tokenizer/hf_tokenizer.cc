@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "base/mapped_file.h"
 #include "base/status.h"
+#include "models/importers/json_limits.h"
 #include "nlohmann/json.hpp"
 
 namespace anvil {
@@ -64,6 +65,7 @@ absl::StatusOr<int> BoolMember(const Json& object, const char* key, const std::s
 
 absl::StatusOr<Json> ParseJsonFile(const std::string& path) {
   ANVIL_ASSIGN_OR_RETURN(const std::string text, ReadFileToString(path));
+  ANVIL_RETURN_IF_ERROR(CheckJsonDepth(text, path));
   Json root = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded())
     return absl::InvalidArgumentError(absl::StrCat(path, ": not valid JSON"));
@@ -171,6 +173,9 @@ class TokenizerJsonReader {
     return false;
   }
   bool Open(Json container) {
+    if (stack_.size() >= static_cast<size_t>(kMaxJsonDepth)) {
+      return Fail(absl::StrCat("JSON nests deeper than ", kMaxJsonDepth, " levels"));
+    }
     if (stack_.empty()) {
       out_->root = std::move(container);
       stack_.push_back({&out_->root, Mode::kDom, ""});
@@ -339,6 +344,10 @@ absl::Status ReadVocabulary(const TokenizerJson& json, const std::string& file,
   const size_t added_count = added != nullptr && added->is_array() ? added->size() : 0;
   if (added_count > kMaxVocab) return Malformed(file, "added_tokens", "has more than 2^24 entries");
 
+  // Ids run from 0 without gaps, so there are as many as entries at most: a larger id is a gap,
+  // refused before the tables are sized by it (one entry with id 2^24-1 would otherwise cost
+  // half a gigabyte of empty pieces).
+  const uint64_t entries = json.vocab.size() + added_count;
   uint64_t count = 0;
   for (const auto& [piece, id] : json.vocab) count = std::max(count, id + 1);
   struct Added {
@@ -363,6 +372,24 @@ absl::Status ReadVocabulary(const TokenizerJson& json, const std::string& file,
     added_tokens.push_back(
         {id->get<uint64_t>(), &content->get_ref<const std::string&>(), special == 1});
     count = std::max(count, id->get<uint64_t>() + 1);
+  }
+  auto gap_error = [&](uint64_t gap) {
+    return Malformed(file, "model.vocab",
+                     absl::StrCat("has no piece with id ", gap, " (ids must run from 0 to ", count - 1,
+                                  " without gaps, added_tokens included)"));
+  };
+  if (count > entries) {
+    std::vector<uint64_t> ids;
+    ids.reserve(entries);
+    for (const auto& [piece, id] : json.vocab) ids.push_back(id);
+    for (const Added& token : added_tokens) ids.push_back(token.id);
+    std::sort(ids.begin(), ids.end());
+    uint64_t gap = 0;
+    for (uint64_t id : ids) {
+      if (id > gap) break;
+      gap = id + 1;
+    }
+    return gap_error(gap);
   }
 
   data->pieces.assign(count, std::string());
@@ -389,10 +416,7 @@ absl::Status ReadVocabulary(const TokenizerJson& json, const std::string& file,
     data->token_types[token.id] = token.special ? kTokenControl : kTokenUserDefined;
   }
   if (auto gap = std::find(seen.begin(), seen.end(), false); gap != seen.end()) {
-    return Malformed(
-        file, "model.vocab",
-        absl::StrCat("has no piece with id ", gap - seen.begin(), " (ids must run from 0 to ",
-                     count - 1, " without gaps, added_tokens included)"));
+    return gap_error(static_cast<uint64_t>(gap - seen.begin()));
   }
   for (const std::string& piece : data->pieces) {
     data->max_piece_length =
