@@ -9,6 +9,7 @@ packages=(
   libtbb-dev libopenblas-dev libhwy-dev zlib1g-dev nlohmann-json3-dev libre2-dev libicu-dev
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslang-tools glslc spirv-tools
   libgtest-dev libgmock-dev libbenchmark-dev graphviz
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -89,7 +89,9 @@ TEST_F(ContainerTest, HtmlPage) {
 TEST_F(ContainerTest, GgufAndSafetensors) {
   EXPECT_EQ(LoadError(std::string("GGUF\x03\0\0\0", 8) + std::string(32, '\0')),
             absl::StrCat(path_, " is a GGUF checkpoint, not an anvil graph; convert it with `anvil convert gguf`"));
-  EXPECT_EQ(LoadError(std::string("\x20\0\0\0\0\0\0\0{\"__metadata__\":{}}          ", 40)),
+  std::string header = "{\"__metadata__\":{}}";
+  header.resize(32, ' ');  // the 8-byte length below, then exactly that many header bytes
+  EXPECT_EQ(LoadError(std::string("\x20\0\0\0\0\0\0\0", 8) + header),
             absl::StrCat(path_, " looks like a safetensors checkpoint, not an anvil graph; convert its folder with `anvil convert hf`"));
 }
 
