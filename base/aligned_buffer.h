@@ -1,6 +1,8 @@
 // A zero-initialized, 64-byte aligned heap buffer (RAII). Activation arenas and KV caches.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -9,6 +11,14 @@
 
 namespace anvil {
 
+// This machine's physical memory in bytes (0 when unknown).
+inline uint64_t PhysicalMemoryBytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
+}
+
+// Sizes come from model files: a buffer larger than physical memory is refused up front (ok() is
+// false) rather than allocated and zero-filled until the kernel's OOM killer ends the process.
 class AlignedBuffer {
  public:
   static constexpr size_t kAlignment = 64;
@@ -16,6 +26,7 @@ class AlignedBuffer {
   AlignedBuffer() = default;
   explicit AlignedBuffer(size_t size) : size_(size) {
     if (size == 0) return;
+    if (const uint64_t physical = PhysicalMemoryBytes(); physical != 0 && size > physical) return;
     const size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
     data_.reset(static_cast<uint8_t*>(std::aligned_alloc(kAlignment, rounded)));
     if (data_) std::memset(data_.get(), 0, rounded);

@@ -31,9 +31,19 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const M
     return absl::InvalidArgumentError("a session runs graphs whose one input is the token ids, i32[T]");
   }
   const Value& lv = g.value(g.outputs()[logits]);
-  if (lv.type.dtype != DType::kF32 || lv.type.shape.size() != 2) {
+  // Rows may be symbolic (T); a fixed count of rows, and the vocabulary, must not be empty.
+  auto empty = [](const Dim& d) { return !d.is_symbolic() && d.size < 1; };
+  if (lv.type.dtype != DType::kF32 || lv.type.shape.size() != 2 || empty(lv.type.shape[0]) ||
+      lv.type.shape[1].is_symbolic() || empty(lv.type.shape[1])) {
     return absl::InvalidArgumentError(absl::StrCat("output 'logits' is ", TensorTypeString(lv.type),
-                                                   ", expected f32[rows,vocab]"));
+                                                   ", expected f32[rows,vocab] with rows, vocab >= 1"));
+  }
+  if (next >= 0) {
+    const Value& nv = g.value(g.outputs()[next]);
+    if (nv.type.dtype != DType::kI32 || nv.type.shape.size() != 1 || empty(nv.type.shape[0])) {
+      return absl::InvalidArgumentError(absl::StrCat("output 'next_token' is ", TensorTypeString(nv.type),
+                                                     ", expected i32[rows] with rows >= 1"));
+    }
   }
   int64_t capacity = options.capacity > 0 ? options.capacity : std::min(model->config.max_context, kDefaultCapacity);
   if (capacity <= 0) return absl::InvalidArgumentError("no KV capacity: the model sets no max context, pass one");
@@ -93,10 +103,16 @@ absl::StatusOr<StepOutput> Session::Step(absl::Span<const int32_t> ids) {
 absl::StatusOr<StepOutput> Session::Outputs(Plan* plan) {
   ANVIL_ASSIGN_OR_RETURN(HostView logits, plan->Output(logits_output_));
   const int64_t rows = logits.dims[0], vocab = logits.dims[1];
+  if (rows < 1 || vocab < 1) {  // Create checks fixed dims; this catches a symbol bound to nothing
+    return absl::InternalError(absl::StrCat("output 'logits' has shape [", rows, ",", vocab, "] this step"));
+  }
   StepOutput out;
   out.logits = absl::MakeConstSpan(static_cast<const float*>(logits.data) + (rows - 1) * vocab, vocab);
   if (next_output_ >= 0) {
     ANVIL_ASSIGN_OR_RETURN(HostView next, plan->Output(next_output_));
+    if (next.dims.size() != 1 || next.dims[0] < 1) {
+      return absl::InternalError("output 'next_token' is empty this step");
+    }
     out.next_id = static_cast<const int32_t*>(next.data)[next.dims[0] - 1];
   } else {
     out.next_id = static_cast<int32_t>(std::max_element(out.logits.begin(), out.logits.end()) - out.logits.begin());

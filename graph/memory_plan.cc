@@ -10,6 +10,10 @@
 namespace anvil {
 namespace {
 
+// No value, and no arena, is planned beyond this (256 TiB): far above any machine, far below
+// int64 overflow when offsets and sizes are added.
+constexpr uint64_t kMaxPlannedBytes = uint64_t{1} << 48;
+
 // One arena buffer: a root value and everything that shares its bytes (views, in-place outputs).
 struct Buffer {
   int64_t bytes = 0;
@@ -31,6 +35,9 @@ absl::StatusOr<MemoryPlan> PlanMemory(const Graph& graph, const OpRegistry& regi
                            absl::StrCat("value '", v.name, "'"));
     ANVIL_ASSIGN_OR_RETURN(uint64_t bytes, TensorBytes(v.type.dtype, dims.data(), static_cast<int>(dims.size())),
                            absl::StrCat("value '", v.name, "'"));
+    if (bytes > kMaxPlannedBytes) {
+      return absl::ResourceExhaustedError(absl::StrCat("value '", v.name, "' needs ", bytes, " bytes"));
+    }
     return static_cast<int64_t>(bytes);
   };
 
@@ -143,6 +150,11 @@ absl::StatusOr<MemoryPlan> PlanMemory(const Graph& graph, const OpRegistry& regi
         if (offset + size <= lo) break;
         offset = std::max(offset, hi);
       }
+    }
+    // Each size is at most kMaxPlannedBytes, so offsets stay far from int64 overflow.
+    if (static_cast<uint64_t>(offset + size) > kMaxPlannedBytes) {
+      return absl::ResourceExhaustedError(absl::StrCat("the activations need more than ", kMaxPlannedBytes,
+                                                       " bytes at once"));
     }
     buf.offset = offset;
     arena = std::max(arena, offset + size);

@@ -118,12 +118,14 @@ absl::StatusOr<bool> RewriteAll(Graph& graph, const std::vector<Pattern>& varian
                                 const std::function<absl::StatusOr<bool>(const Match&)>& apply) {
   std::set<NodeId> declined;  // roots `apply` turned down (node ids are never reused)
   bool changed = false;
+  size_t next = 0;  // where the scan resumes: a declined match leaves the graph as it was
   while (true) {
     std::optional<Match> found;
-    for (NodeId id : graph.order()) {
-      if (declined.count(id)) continue;
+    const std::vector<NodeId>& order = graph.order();
+    for (; next < order.size(); ++next) {
+      if (declined.count(order[next])) continue;
       for (const Pattern& variant : variants) {
-        found = MatchAt(graph, id, variant);
+        found = MatchAt(graph, order[next], variant);
         if (found) break;
       }
       if (found) break;
@@ -133,8 +135,10 @@ absl::StatusOr<bool> RewriteAll(Graph& graph, const std::vector<Pattern>& varian
     if (!applied.ok()) return applied.status();
     if (*applied) {
       changed = true;
+      next = 0;  // the rewrite may have made new matches anywhere
     } else {
       declined.insert(found->matched.back());
+      ++next;
     }
   }
 }

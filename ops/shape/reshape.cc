@@ -37,6 +37,7 @@ OpDef ReshapeOp() {
     // Symbols must carry over unchanged (copied by 0); fixed sizes must multiply to the same count.
     std::vector<std::string> in_symbols, out_symbols;
     int64_t in_fixed = 1, out_fixed = 1;
+    bool overflow = false;
     for (const Dim& d : in) {
       if (d.is_symbolic()) in_symbols.push_back(d.symbol); else in_fixed *= d.size;
     }
@@ -47,13 +48,17 @@ OpDef ReshapeOp() {
       if (d == 0) {
         if (i >= in.size()) return ctx.Error(absl::StrCat("attribute 'shape' copies dim ", i, " but the input has rank ", in.size()));
         out.push_back(in[i]);
-        if (in[i].is_symbolic()) out_symbols.push_back(in[i].symbol); else out_fixed *= in[i].size;
+        if (in[i].is_symbolic()) {
+          out_symbols.push_back(in[i].symbol);
+        } else {
+          overflow |= __builtin_mul_overflow(out_fixed, in[i].size, &out_fixed);
+        }
       } else if (d == -1) {
         infer_at = static_cast<int>(i);
         out.push_back(Dim::Fixed(1));
       } else {
         out.push_back(Dim::Fixed(d));
-        out_fixed *= d;
+        overflow |= __builtin_mul_overflow(out_fixed, d, &out_fixed);
       }
     }
     std::sort(in_symbols.begin(), in_symbols.end());
@@ -61,7 +66,8 @@ OpDef ReshapeOp() {
     const std::string mismatch = absl::StrCat(ctx.InputLabel(0), " has shape ", ShapeString(in),
                                               ", which cannot be viewed as ",
                                               AttrValueString(attrs.shape));
-    if (in_symbols != out_symbols) return ctx.Error(mismatch);
+    // The attribute comes from the file: a product past int64 cannot match the input's count.
+    if (overflow || in_symbols != out_symbols) return ctx.Error(mismatch);
     if (infer_at >= 0) {
       if (out_fixed == 0 || in_fixed % out_fixed != 0) return ctx.Error(mismatch);
       out[infer_at] = Dim::Fixed(in_fixed / out_fixed);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "executors/cpu/cpu_executor.h"
 #include "executors/session.h"
 #include "graph/capture.h"
@@ -48,8 +49,8 @@ proto::ModelProto SmallModel() {
   n->set_name("proj");
   n->set_op("linear");
   n->add_inputs(std::string("x"));
-  n->add_inputs("w");
-  n->add_outputs("y");
+  n->add_inputs(std::string("w"));
+  n->add_outputs(std::string("y"));
   g->add_outputs()->set_name("y");
   return p;
 }
@@ -167,14 +168,13 @@ TEST_F(GraphLimitsTest, DeclaredShapeLimits) {
 TEST_F(GraphLimitsTest, CountsAreCapped) {
   {
     proto::ModelProto p = SmallModel();
-    for (int i = 0; i < (1 << 20); ++i) p.mutable_graph()->add_nodes();
-    EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))), "graph nodes: 1048577 entries (at most 1048576)");
+    for (int i = 0; i < (1 << 16); ++i) p.mutable_graph()->add_nodes();
+    EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))), "graph nodes: 65537 entries (at most 65536)");
   }
   {
     proto::ModelProto p = SmallModel();
-    for (int i = 0; i < (1 << 20); ++i) p.mutable_graph()->add_initializers();
-    EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))),
-              "graph initializers: 1048577 entries (at most 1048576)");
+    for (int i = 0; i < (1 << 16); ++i) p.mutable_graph()->add_initializers();
+    EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))), "graph initializers: 65537 entries (at most 65536)");
   }
   {
     proto::ModelProto p = SmallModel();
@@ -274,6 +274,62 @@ TEST(TextFormLimitsTest, IntegerAttributes) {
             "a.pbtxt: node 'r' (reshape): attribute 'shape' holds 1073741825, outside [-2^30, 2^30]");
   EXPECT_EQ(error("attributes { name: \"shape\" ints { values: [0, -9223372036854775808] } }"),
             "a.pbtxt: node 'r' (reshape): attribute 'shape' holds -9223372036854775808, outside [-2^30, 2^30]");
+  // Each entry in range, their product past int64: a mismatch, without overflowing on the way.
+  EXPECT_EQ(error("attributes { name: \"shape\" ints { values: [0, 1073741824, 1073741824, 1073741824] } }"),
+            "a.pbtxt: node 'r' (reshape): input 0 'x' has shape [T,4], which cannot be viewed as "
+            "[0,1073741824,1073741824,1073741824]");
+}
+
+// What a file can make a session allocate or read when it runs: outputs it reads must not be
+// empty, and activations sized by empty weights are refused before they are allocated.
+class RunLimitsTest : public ::testing::Test {
+ protected:
+  // The first error of loading `graph_text` (a text-form graph over tokens i32[T]) and running
+  // `tokens` prompt tokens through a CPU session; "" when all of it works.
+  static std::string RunError(const std::string& graph_text, int tokens = 1) {
+    auto model = ParseModelText(absl::StrCat("graph { inputs { name: \"tokens\" type { dtype: I32 dims { symbol: "
+                                             "\"T\" } } } ", graph_text, " }"),
+                                "m.pbtxt", Ops());
+    if (!model.ok()) return std::string(model.status().message());
+    auto session = Session::Create(std::make_shared<const Model>(std::move(*model)),
+                                   MakeCpuExecutor(Ops(), {.threads = 1}), {.capacity = 128});
+    if (!session.ok()) return std::string(session.status().message());
+    auto step = (*session)->Prefill(std::vector<int32_t>(tokens, 1));
+    return step.ok() ? "" : std::string(step.status().message());
+  }
+  // table f32[5, D] (inline zeros) -> embedding -> linear with w f32[N, D]; D = 0 lets a tiny file
+  // declare an N-wide output.
+  static std::string Embed(int64_t d, int64_t n, const std::string& logits_name = "logits") {
+    auto data = [](int64_t count) { return count == 0 ? std::string() : absl::StrCat(" float_data: [", absl::StrJoin(std::vector<int>(count, 0), ","), "]"); };
+    return absl::StrCat(
+        "initializers { name: \"table\" dtype: F32 dims: 5 dims: ", d, data(5 * d), " } ",
+        "initializers { name: \"w\" dtype: F32 dims: ", n, " dims: ", d, data(n * d), " } ",
+        "nodes { name: \"e\" op: \"embedding\" inputs: \"table\" inputs: \"tokens\" outputs: \"h\" } ",
+        "nodes { name: \"p\" op: \"linear\" inputs: \"h\" inputs: \"w\" outputs: \"", logits_name, "\" } ",
+        "outputs { name: \"", logits_name, "\" }");
+  }
+};
+
+TEST_F(RunLimitsTest, SmallGraphRuns) { EXPECT_EQ(RunError(Embed(2, 8)), ""); }
+
+TEST_F(RunLimitsTest, LogitsAndNextTokenMustNotBeEmpty) {
+  EXPECT_EQ(RunError(Embed(2, 0)), "output 'logits' is f32[T,0], expected f32[rows,vocab] with rows, vocab >= 1");
+  EXPECT_EQ(RunError("initializers { name: \"logits\" dtype: F32 dims: 0 dims: 8 } outputs { name: \"logits\" }"),
+            "output 'logits' is f32[0,8], expected f32[rows,vocab] with rows, vocab >= 1");
+  EXPECT_EQ(RunError(absl::StrCat(Embed(2, 8), " initializers { name: \"next_token\" dtype: I32 dims: 0 } ",
+                                  "outputs { name: \"next_token\" }")),
+            "output 'next_token' is i32[0], expected i32[rows] with rows >= 1");
+  EXPECT_EQ(RunError(absl::StrCat(Embed(2, 8), " initializers { name: \"next_token\" dtype: I32 int_data: [3] } ",
+                                  "outputs { name: \"next_token\" }")),
+            "output 'next_token' is i32[], expected i32[rows] with rows >= 1");
+}
+
+TEST_F(RunLimitsTest, ActivationsBeyondMemoryAreRefused) {
+  // 2^38 logits per token (1 TiB) from a file of a few hundred bytes: more than this machine has.
+  const std::string error = RunError(Embed(0, int64_t{1} << 38));
+  EXPECT_TRUE(absl::StrContains(error, "cannot allocate a 1099511627840-byte activation arena")) << error;
+  // 128 tokens of 2^40 logits (2^49 bytes): refused by the memory plan, before any arithmetic on it.
+  EXPECT_EQ(RunError(Embed(0, int64_t{1} << 40), 128), "cpu executor, T=128: value 'logits' needs 562949953421312 bytes");
 }
 
 // Shapes an op infers are held to the same limits as declared ones.
