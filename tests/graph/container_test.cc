@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "ops/registry.h"
 #include "proto/anvil.pb.h"
+#include "tests/graph/crafted_model.h"
 #include "tests/test_util.h"
 
 namespace anvil {
@@ -15,48 +16,13 @@ namespace {
 using ::anvil::testing::TempDir;
 using ::anvil::testing::WriteFile;
 
-// A one-initializer model: w f32[3,4] (48 bytes) feeding linear(x, w).
-proto::ModelProto SmallModel() {
-  proto::ModelProto p;
-  p.set_opset_version(1);
-  p.set_data_alignment(64);
-  proto::GraphProto* g = p.mutable_graph();
-  proto::ValueInfoProto* x = g->add_inputs();
-  x->set_name("x");
-  x->mutable_type()->set_dtype(proto::F32);
-  x->mutable_type()->add_dims()->set_symbol("T");
-  x->mutable_type()->add_dims()->set_size(4);
-  proto::TensorProto* w = g->add_initializers();
-  w->set_name("w");
-  w->set_dtype(proto::F32);
-  w->add_dims(3);
-  w->add_dims(4);
-  w->set_external(true);
-  w->set_data_offset(0);
-  w->set_data_length(48);
-  proto::NodeProto* n = g->add_nodes();
-  n->set_name("proj");
-  n->set_op("linear");
-  n->add_inputs("x");
-  n->add_inputs("w");
-  n->add_outputs("y");
-  g->add_outputs()->set_name("y");
-  return p;
-}
+using ::anvil::testing::SmallLinearModel;
 
 // Header + proto + padding + `data`.
 std::string Container(const proto::ModelProto& p, const std::string& data, uint32_t version = 1,
                       uint32_t flags = 0) {
-  const std::string body = p.SerializeAsString();
-  std::string out(kGraphMagic, 8);
-  const uint64_t length = body.size();
-  out.append(reinterpret_cast<const char*>(&version), 4);
-  out.append(reinterpret_cast<const char*>(&flags), 4);
-  out.append(reinterpret_cast<const char*>(&length), 8);
-  out += body;
-  const uint32_t align = p.data_alignment() ? p.data_alignment() : 64;
-  if (align > 0 && (align & (align - 1)) == 0) out.resize((out.size() + align - 1) / align * align, '\0');
-  return out + data;
+  return ::anvil::testing::ContainerBytes(p.SerializeAsString(), data, p.data_alignment() ? p.data_alignment() : 64,
+                                          version, flags);
 }
 
 class ContainerTest : public ::testing::Test {
@@ -72,7 +38,7 @@ class ContainerTest : public ::testing::Test {
   std::string path_;
 };
 
-TEST_F(ContainerTest, WellFormedLoads) { EXPECT_EQ(LoadError(Container(SmallModel(), std::string(48, '\0'))), ""); }
+TEST_F(ContainerTest, WellFormedLoads) { EXPECT_EQ(LoadError(Container(SmallLinearModel(), std::string(48, '\0'))), ""); }
 
 TEST_F(ContainerTest, EmptyFile) { EXPECT_EQ(LoadError(""), Prefixed("file is empty")); }
 
@@ -109,44 +75,44 @@ TEST_F(ContainerTest, TruncatedHeader) {
 }
 
 TEST_F(ContainerTest, TruncatedModelDescription) {
-  const std::string full = Container(SmallModel(), std::string(48, '\0'));
+  const std::string full = Container(SmallLinearModel(), std::string(48, '\0'));
   EXPECT_EQ(LoadError(full.substr(0, 40)).rfind(Prefixed("truncated: the header announces a "), 0), 0u);
 }
 
 TEST_F(ContainerTest, TruncatedData) {
-  const std::string full = Container(SmallModel(), std::string(48, '\0'));
+  const std::string full = Container(SmallLinearModel(), std::string(48, '\0'));
   EXPECT_EQ(LoadError(full.substr(0, full.size() - 28)),
             Prefixed("initializer 'w': data range [0, +48) is outside the data section (20 bytes); the file may be truncated"));
 }
 
 TEST_F(ContainerTest, VersionAndFlags) {
-  EXPECT_EQ(LoadError(Container(SmallModel(), std::string(48, '\0'), 2)),
+  EXPECT_EQ(LoadError(Container(SmallLinearModel(), std::string(48, '\0'), 2)),
             Prefixed("container version 2 is not supported (this anvil reads version 1)"));
-  EXPECT_EQ(LoadError(Container(SmallModel(), std::string(48, '\0'), 1, 4)), Prefixed("unknown container flags 0x4"));
+  EXPECT_EQ(LoadError(Container(SmallLinearModel(), std::string(48, '\0'), 1, 4)), Prefixed("unknown container flags 0x4"));
 }
 
 TEST_F(ContainerTest, DamagedModelDescription) {
-  std::string bytes = Container(SmallModel(), std::string(48, '\0'));
+  std::string bytes = Container(SmallLinearModel(), std::string(48, '\0'));
   for (int i = 24; i < 40; ++i) bytes[i] = '\xff';
   EXPECT_EQ(LoadError(bytes), Prefixed("the model description (ModelProto) does not parse; the file is damaged"));
 }
 
 TEST_F(ContainerTest, AlignmentMustBeAPowerOfTwo) {
-  proto::ModelProto p = SmallModel();
+  proto::ModelProto p = SmallLinearModel();
   p.set_data_alignment(48);
   EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))),
             Prefixed("data_alignment 48 must be a power of two up to 1048576"));
 }
 
 TEST_F(ContainerTest, OffsetMustBeAligned) {
-  proto::ModelProto p = SmallModel();
+  proto::ModelProto p = SmallLinearModel();
   p.mutable_graph()->mutable_initializers(0)->set_data_offset(4);
   EXPECT_EQ(LoadError(Container(p, std::string(64, '\0'))),
             Prefixed("initializer 'w': data_offset 4 is not a multiple of the data alignment 64"));
 }
 
 TEST_F(ContainerTest, OffsetPlusLengthMustNotOverflow) {
-  proto::ModelProto p = SmallModel();
+  proto::ModelProto p = SmallLinearModel();
   p.mutable_graph()->mutable_initializers(0)->set_data_offset(0xffffffffffffffc0ull);
   EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))),
             Prefixed("initializer 'w': data range [18446744073709551552, +48) is outside the data section (48 bytes); "
@@ -154,20 +120,20 @@ TEST_F(ContainerTest, OffsetPlusLengthMustNotOverflow) {
 }
 
 TEST_F(ContainerTest, LengthMustMatchDimsTimesDType) {
-  proto::ModelProto p = SmallModel();
+  proto::ModelProto p = SmallLinearModel();
   p.mutable_graph()->mutable_initializers(0)->set_data_length(40);
   EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))),
             Prefixed("initializer 'w': data_length 40 does not match its type (48 bytes)"));
 }
 
 TEST_F(ContainerTest, UnknownDType) {
-  proto::ModelProto p = SmallModel();
+  proto::ModelProto p = SmallLinearModel();
   p.mutable_graph()->mutable_initializers(0)->set_dtype(static_cast<proto::DataType>(42));
   EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))), Prefixed("initializer 'w': dtype 42 is not a known dtype"));
 }
 
 TEST_F(ContainerTest, VerifierErrorsCarryThePath) {
-  proto::ModelProto p = SmallModel();
+  proto::ModelProto p = SmallLinearModel();
   p.mutable_graph()->mutable_initializers(0)->set_dims(1, 5);
   p.mutable_graph()->mutable_initializers(0)->set_data_length(60);
   EXPECT_EQ(LoadError(Container(p, std::string(64, '\0'))),

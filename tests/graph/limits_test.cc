@@ -18,6 +18,7 @@
 #include "ops/registry.h"
 #include "proto/anvil.pb.h"
 #include "tests/fuzz/inputs.h"
+#include "tests/graph/crafted_model.h"
 #include "tests/test_util.h"
 
 namespace anvil {
@@ -27,45 +28,10 @@ using ::anvil::testing::ReadFile;
 using ::anvil::testing::TempDir;
 using ::anvil::testing::WriteFile;
 
-// x f32[T, 4] -> linear(x, w f32[3, 4]) -> y, w stored in the data section (48 bytes).
-proto::ModelProto SmallModel() {
-  proto::ModelProto p;
-  p.set_opset_version(1);
-  p.set_data_alignment(64);
-  proto::GraphProto* g = p.mutable_graph();
-  proto::ValueInfoProto* x = g->add_inputs();
-  x->set_name("x");
-  x->mutable_type()->set_dtype(proto::F32);
-  x->mutable_type()->add_dims()->set_symbol("T");
-  x->mutable_type()->add_dims()->set_size(4);
-  proto::TensorProto* w = g->add_initializers();
-  w->set_name("w");
-  w->set_dtype(proto::F32);
-  w->add_dims(3);
-  w->add_dims(4);
-  w->set_external(true);
-  w->set_data_length(48);
-  proto::NodeProto* n = g->add_nodes();
-  n->set_name("proj");
-  n->set_op("linear");
-  n->add_inputs(std::string("x"));
-  n->add_inputs(std::string("w"));
-  n->add_outputs(std::string("y"));
-  g->add_outputs()->set_name("y");
-  return p;
-}
+using ::anvil::testing::SmallLinearModel;
 
-// Header + serialized `body` + padding to `align` + `data`.
 std::string Container(const std::string& body, const std::string& data, uint32_t align = 64) {
-  std::string out(kGraphMagic, 8);
-  const uint32_t version = 1, flags = 0;
-  const uint64_t length = body.size();
-  out.append(reinterpret_cast<const char*>(&version), 4);
-  out.append(reinterpret_cast<const char*>(&flags), 4);
-  out.append(reinterpret_cast<const char*>(&length), 8);
-  out += body;
-  out.resize((out.size() + align - 1) / align * align, '\0');
-  return out + data;
+  return ::anvil::testing::ContainerBytes(body, data, align);
 }
 std::string Container(const proto::ModelProto& p, const std::string& data) {
   return Container(p.SerializeAsString(), data, p.data_alignment() ? p.data_alignment() : 64);
@@ -86,11 +52,11 @@ class GraphLimitsTest : public ::testing::Test {
   std::string path_;
 };
 
-TEST_F(GraphLimitsTest, SmallModelLoads) { EXPECT_EQ(LoadError(Container(SmallModel(), std::string(48, '\0'))), ""); }
+TEST_F(GraphLimitsTest, SmallModelLoads) { EXPECT_EQ(LoadError(Container(SmallLinearModel(), std::string(48, '\0'))), ""); }
 
 // A tensor's bytes must lie in the file: a length far beyond it is refused from the numbers alone.
 TEST_F(GraphLimitsTest, TensorLargerThanTheFile) {
-  proto::ModelProto p = SmallModel();
+  proto::ModelProto p = SmallLinearModel();
   proto::TensorProto* w = p.mutable_graph()->mutable_initializers(0);
   w->set_dims(0, int64_t{1} << 28);  // 1 TiB of f32
   w->set_data_length(uint64_t{1} << 32);
@@ -100,14 +66,14 @@ TEST_F(GraphLimitsTest, TensorLargerThanTheFile) {
 }
 
 TEST_F(GraphLimitsTest, TensorRangeStartsPastTheData) {
-  proto::ModelProto p = SmallModel();
+  proto::ModelProto p = SmallLinearModel();
   p.mutable_graph()->mutable_initializers(0)->set_data_offset(64);
   EXPECT_EQ(LoadError(Container(p, std::string(64, '\0'))),
             "initializer 'w': data range [64, +48) is outside the data section (64 bytes); the file may be truncated");
 }
 
 TEST_F(GraphLimitsTest, DimsProductOverflow) {
-  proto::ModelProto p = SmallModel();
+  proto::ModelProto p = SmallLinearModel();
   proto::TensorProto* w = p.mutable_graph()->mutable_initializers(0);
   w->set_dims(0, int64_t{1} << 32);
   w->set_dims(1, int64_t{1} << 32);
@@ -121,7 +87,7 @@ TEST_F(GraphLimitsTest, DimsProductOverflow) {
 
 // Zero-sized dims make any other dim "fit" the data; the verifier still holds every dim to 2^40.
 TEST_F(GraphLimitsTest, HugeDimOfAnEmptyTensor) {
-  proto::ModelProto p = SmallModel();
+  proto::ModelProto p = SmallLinearModel();
   proto::TensorProto* w = p.mutable_graph()->mutable_initializers(0);
   w->set_dims(0, 0);
   w->set_dims(1, int64_t{1} << 50);
@@ -130,11 +96,11 @@ TEST_F(GraphLimitsTest, HugeDimOfAnEmptyTensor) {
 }
 
 TEST_F(GraphLimitsTest, RankLimit) {
-  proto::ModelProto p = SmallModel();
+  proto::ModelProto p = SmallLinearModel();
   proto::TensorProto* w = p.mutable_graph()->mutable_initializers(0);
   for (int i = 0; i < 7; ++i) w->add_dims(1);
   EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))), "initializer 'w' has rank 9 (at most 8)");
-  p = SmallModel();
+  p = SmallLinearModel();
   proto::TensorTypeProto* x = p.mutable_graph()->mutable_inputs(0)->mutable_type();
   for (int i = 0; i < 7; ++i) x->add_dims()->set_size(1);
   EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))), "input 'x': has rank 9 (at most 8)");
@@ -143,7 +109,7 @@ TEST_F(GraphLimitsTest, RankLimit) {
 // Declared input and state shapes: each dim and the element count (symbols aside) are bounded,
 // so shape inference and executors can multiply them out without overflow.
 TEST_F(GraphLimitsTest, DeclaredShapeLimits) {
-  proto::ModelProto p = SmallModel();
+  proto::ModelProto p = SmallLinearModel();
   proto::TensorTypeProto* x = p.mutable_graph()->mutable_inputs(0)->mutable_type();
   x->mutable_dims(1)->set_size((int64_t{1} << 40) + 1);
   EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))), "input 'x': has dim 1 = 1099511627777, outside [0, 2^40]");
@@ -151,7 +117,7 @@ TEST_F(GraphLimitsTest, DeclaredShapeLimits) {
   x->add_dims()->set_size(int64_t{1} << 30);
   EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))),
             "input 'x': has shape [T,1073741824,1073741824]: more than 2^40 elements");
-  p = SmallModel();
+  p = SmallLinearModel();
   proto::ValueInfoProto* state = p.mutable_graph()->add_states();
   state->set_name("cache");
   state->mutable_type()->set_dtype(proto::F32);
@@ -167,46 +133,46 @@ TEST_F(GraphLimitsTest, DeclaredShapeLimits) {
 // Counts are checked before the IR is built. Empty entries cost two bytes each in the file.
 TEST_F(GraphLimitsTest, CountsAreCapped) {
   {
-    proto::ModelProto p = SmallModel();
+    proto::ModelProto p = SmallLinearModel();
     for (int i = 0; i < (1 << 16); ++i) p.mutable_graph()->add_nodes();
     EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))), "graph nodes: 65537 entries (at most 65536)");
   }
   {
-    proto::ModelProto p = SmallModel();
+    proto::ModelProto p = SmallLinearModel();
     for (int i = 0; i < (1 << 16); ++i) p.mutable_graph()->add_initializers();
     EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))), "graph initializers: 65537 entries (at most 65536)");
   }
   {
-    proto::ModelProto p = SmallModel();
+    proto::ModelProto p = SmallLinearModel();
     for (int i = 0; i < (1 << 16) + 1; ++i) p.mutable_graph()->add_states();
     EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))), "graph states: 65537 entries (at most 65536)");
   }
   {
-    proto::ModelProto p = SmallModel();
+    proto::ModelProto p = SmallLinearModel();
     for (int i = 0; i < 1024; ++i) p.mutable_graph()->mutable_nodes(0)->add_inputs(std::string("x"));
     EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))), "node 'proj' (linear) inputs: 1026 entries (at most 1024)");
   }
   {
-    proto::ModelProto p = SmallModel();
+    proto::ModelProto p = SmallLinearModel();
     proto::AttributeProto* a = p.mutable_graph()->mutable_nodes(0)->add_attributes();
     a->set_name("shape");
     for (int i = 0; i < 1025; ++i) a->mutable_ints()->add_values(1);
     EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))), "node 'proj' (linear): attribute 'shape': 1025 entries (at most 1024)");
   }
   {
-    proto::ModelProto p = SmallModel();
+    proto::ModelProto p = SmallLinearModel();
     for (int i = 0; i < 65; ++i) p.mutable_config()->add_eos_ids(2);
     EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))), "config eos_ids: 65 entries (at most 64)");
   }
   {
-    proto::ModelProto p = SmallModel();
+    proto::ModelProto p = SmallLinearModel();
     for (int i = 0; i < (1 << 16) + 1; ++i) p.add_metadata();
     EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))), "metadata: 65537 entries (at most 65536)");
   }
 }
 
 TEST_F(GraphLimitsTest, DataAlignmentHasAFloor) {
-  proto::ModelProto p = SmallModel();
+  proto::ModelProto p = SmallLinearModel();
   p.set_data_alignment(4);
   EXPECT_EQ(LoadError(Container(p, std::string(48, '\0'))),
             "data_alignment 4 is below 8 (tensors read in place must be aligned for their dtype)");
@@ -220,7 +186,7 @@ TEST_F(GraphLimitsTest, DeeplyNestedBinaryDescription) {
   for (int i = 0; i < 100000; ++i) body += '\x7c';  // field 15, wire type 4: end group
   EXPECT_EQ(LoadError(Container(body, "")), "the model description (ModelProto) does not parse; the file is damaged");
   // A shallow unknown group is fine (forward compatibility).
-  EXPECT_EQ(LoadError(Container(SmallModel().SerializeAsString() + "\x7b\x7c", std::string(48, '\0'))), "");
+  EXPECT_EQ(LoadError(Container(SmallLinearModel().SerializeAsString() + "\x7b\x7c", std::string(48, '\0'))), "");
 }
 
 // Text form: the parser's recursion limit, and sizes of inline data checked against the dims
