@@ -9,6 +9,7 @@
 #include "base/status.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/stubs/logging.h"
 #include "graph/model_io.h"
 #include "graph/proto_convert.h"
 #include "graph/verifier.h"
@@ -47,6 +48,7 @@ absl::StatusOr<proto::CaptureProto> ParseCaptureFile(const std::string& path) {
   }
   proto::CaptureProto capture;
   google::protobuf::io::CodedInputStream input(base + kHeaderBytes, static_cast<int>(length));
+  const google::protobuf::LogSilencer quiet;  // our error says it; no protobuf log line on stderr
   if (!capture.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
     return absl::DataLossError(absl::StrCat(path, ": the capture does not parse; the file is damaged"));
   }

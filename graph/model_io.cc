@@ -14,6 +14,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/text_format.h"
 #include "graph/proto_convert.h"
 #include "graph/verifier.h"
@@ -125,6 +126,7 @@ absl::StatusOr<Model> LoadContainer(const std::shared_ptr<const MappedFile>& fil
   proto::ModelProto p;
   {
     google::protobuf::io::CodedInputStream input(base + kContainerHeaderBytes, static_cast<int>(proto_length));
+    const google::protobuf::LogSilencer quiet;  // our error says it; no protobuf log line on stderr
     if (!p.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
       return absl::DataLossError("the model description (ModelProto) does not parse; the file is damaged");
     }

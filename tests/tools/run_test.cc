@@ -231,6 +231,16 @@ TEST_F(RunTest, BadInputGivesOneClearLine) {
   auto usage = RunCommand(Anvil("run -m " + *model_ + " --temp -1"));
   EXPECT_EQ(usage.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(usage.output, "--temp must be >= 0")) << usage.output;
+  // A damaged description (an op name that is not UTF-8): our line only, no protobuf log line.
+  std::string bytes = ::anvil::testing::ReadFile(*model_);
+  const size_t at = bytes.find("attention");
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 1] = '\xff';
+  ::anvil::testing::WriteFile(*dir_ + "/damaged.graph", bytes);
+  auto damaged = RunCommand(Anvil("run -m " + *dir_ + "/damaged.graph -n 1"));
+  EXPECT_EQ(damaged.exit_code, 1);
+  EXPECT_EQ(damaged.output, "anvil: " + *dir_ + "/damaged.graph: the model description (ModelProto) does not parse; "
+                            "the file is damaged\n");
 }
 
 }  // namespace
