@@ -9,15 +9,13 @@
 # the fuzzers there: `--target graph_fuzzer ... fuzz_seeds_test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The configurations are the presets `sanitize` and `fuzz-fast` (CMakePresets.json).
 if [[ "${ANVIL_FUZZ_ASAN:-1}" == 0 ]]; then
+  preset=fuzz-fast
   build="${ANVIL_FUZZ_BUILD:-build-fuzz-fast}"
-  sanitize=(-DANVIL_SANITIZE=OFF -DCMAKE_CXX_FLAGS="-fsanitize=undefined -fno-sanitize-recover=undefined"
-            -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=undefined)
 else
+  preset=sanitize
   build="${ANVIL_FUZZ_BUILD:-build-fuzz}"
-  sanitize=(-DANVIL_SANITIZE=ON)
 fi
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  "${sanitize[@]}" -DANVIL_FUZZ=ON -DANVIL_BUILD_BENCH=OFF >/dev/null
+cmake --preset "$preset" -B "$build" >/dev/null
 cmake --build "$build" "$@"
