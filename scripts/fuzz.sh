@@ -2,7 +2,7 @@
 # Runs the libFuzzer targets of a built fuzzing tree (scripts/build-fuzz.sh) one after another.
 #
 #   scripts/fuzz.sh SECONDS [TARGET...]     targets: graph pbtxt gguf safetensors config_json
-#                                           tokenizer_json llama2c capture (default: all)
+#                                           tokenizer_json llama2c capture run (default: all)
 #
 # Each target runs for SECONDS on its corpus build-fuzz/corpus/<target>, seeded first with the
 # small valid inputs tests/fuzz_seeds_test writes (ANVIL_FUZZ_SEEDS). Prints the executions per
@@ -24,7 +24,7 @@ seconds="$1"
 shift
 
 build="${ANVIL_FUZZ_BUILD:-build-fuzz}"
-all_targets=(graph pbtxt gguf safetensors config_json tokenizer_json llama2c capture)
+all_targets=(graph pbtxt gguf safetensors config_json tokenizer_json llama2c capture run)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
 
@@ -71,7 +71,10 @@ for target in "${targets[@]}"; do
   artifacts="$build/fuzz-artifacts/$target"
   log="$build/fuzz-logs/$target.log"
   mkdir -p "$corpus" "$artifacts"
-  cp "$seeds/$target"/seed_* "$corpus"/ 2>/dev/null
+  # The run target starts from the text-form models.
+  seed_dir="$seeds/$target"
+  [[ "$target" == run ]] && seed_dir="$seeds/pbtxt"
+  cp "$seed_dir"/seed_* "$corpus"/ 2>/dev/null
   before=$(ls "$artifacts")
   extra=()
   [[ -n "${ANVIL_FUZZ_RUNS:-}" ]] && extra+=("-runs=$ANVIL_FUZZ_RUNS")
