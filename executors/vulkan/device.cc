@@ -229,9 +229,17 @@ absl::StatusOr<std::shared_ptr<Context>> Context::Create(const ContextOptions& o
   queue_info.queueFamilyIndex = ctx->queue_family_;
   queue_info.queueCount = 1;
   queue_info.pQueuePriorities = &priority;
+  // Bounds-checked buffer access where the device has it: shapes come from model files, and a
+  // shader indexing past a binding then reads zeros instead of other memory (on lavapipe, the
+  // process's own).
+  VkPhysicalDeviceFeatures supported{}, enabled{};
+  vkGetPhysicalDeviceFeatures(ctx->physical_, &supported);
+  enabled.robustBufferAccess = supported.robustBufferAccess;
+  ctx->caps_.robust_buffer_access = enabled.robustBufferAccess == VK_TRUE;
   VkDeviceCreateInfo device_info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
   device_info.queueCreateInfoCount = 1;
   device_info.pQueueCreateInfos = &queue_info;
+  device_info.pEnabledFeatures = &enabled;
   VkDevice device;
   ANVIL_RETURN_IF_ERROR(Check(vkCreateDevice(ctx->physical_, &device_info, nullptr, &device), "vkCreateDevice"));
   ctx->device_ = Device(device);

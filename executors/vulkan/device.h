@@ -54,6 +54,7 @@ struct Capabilities {
   float timestamp_period_ns = 0;
   bool timestamps = false;
   bool unified_memory = false;  // device-local memory is host visible (CPU devices, iGPUs)
+  bool robust_buffer_access = false;  // enabled: out-of-range shader accesses stay in the binding
   uint64_t device_local_bytes = 0;
 };
 

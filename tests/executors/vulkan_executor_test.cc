@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "executors/cpu/cpu_executor.h"
 #include "executors/session.h"
+#include "executors/vulkan/device.h"
 #include "graph/model_io.h"
 #include "graph/passes/pipeline.h"
 #include "gtest/gtest.h"
@@ -163,6 +164,14 @@ TEST(VulkanExecutorTest, PipelineCacheRoundTripAndCorruptFile) {
   auto out = (*session)->Decode(1);
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->next_id, LoadGolden().next_ids[0]);
+}
+
+// Vulkan 1.0-1.3 devices must support robustBufferAccess; anvil turns it on (shapes come from files).
+TEST(VulkanExecutorTest, RobustBufferAccessIsEnabled) {
+  ANVIL_REQUIRE_VULKAN(vulkan);
+  auto context = vk::Context::Create({});
+  ASSERT_TRUE(context.ok()) << context.status();
+  EXPECT_TRUE((*context)->caps().robust_buffer_access) << (*context)->caps().device_name;
 }
 
 TEST(VulkanExecutorTest, ErrorsInsteadOfUndefinedBehaviour) {
