@@ -31,6 +31,9 @@ class WeightTable {
     return added->second;
   }
 
+  // False after the first missing or misshapen weight (the rest of the graph need not be built).
+  bool ok() const { return status_.ok(); }
+
   absl::Status Finish() const {
     if (!status_.ok()) return status_;
     std::vector<std::string> unused;
@@ -162,6 +165,7 @@ absl::StatusOr<Model> BuildLlamaModel(const ModelConfig& config, WeightMap weigh
     const ValueId w_up = w.Get(p + "ffn_up.weight", {F, D});
     const ValueId act = b.Op(p + "ffn_act", "swiglu", {linear(p + "ffn_gate", f, w_gate), linear(p + "ffn_up", f, w_up)});
     x = b.Op(p + "ffn_residual", "add", {x, linear(p + "ffn_down", act, w.Get(p + "ffn_down.weight", {D, F}))});
+    if (!w.ok()) return w.Finish();  // a file declaring 1024 layers and holding one fails here, at once
   }
 
   // Head: final norm, the last token only, logits, greedy choice.
