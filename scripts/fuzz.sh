@@ -89,7 +89,11 @@ for target in "${targets[@]}"; do
   for file in $(ls "$artifacts"); do
     grep -qxF "$file" <<<"$before" || crash="$crash $artifacts/$file"
   done
-  if [[ $status -ne 0 || -n "$crash" ]]; then
+  if [[ $status -eq 72 && -z "$crash" ]]; then  # libFuzzer's exit code when interrupted (SIGINT)
+    failed=1
+    echo "$target: interrupted after $executions executions"
+    result="interrupted"
+  elif [[ $status -ne 0 || -n "$crash" ]]; then
     failed=1
     echo "$target: CRASHED after $executions executions (exit $status):${crash:- no crash file, see $log}"
     grep -m1 -E "ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|anvil fuzz:" "$log" | sed 's/^/  /'
