@@ -118,6 +118,58 @@ TEST_P(SimdTest, QuantizeForDotRoundTrips) {
   for (int j = 0; j < 32; ++j) EXPECT_EQ(xq.q[j], 0);
 }
 
+TEST_P(SimdTest, GemmQuantMatchesDotRowsForEveryToken) {
+  // The integer GEMM exists on AVX-512 VNNI only; elsewhere it computes nothing.
+  EXPECT_EQ(HasGemmQuant(), SimdTargetName() == "AVX3_DL");
+  struct Case {
+    int64_t rows, tokens, k;
+  };
+  // Strip pairs, a single last strip, partial strips, token tails 1-5 after tiles of 6.
+  for (Case c : {Case{1, 1, 32}, Case{5, 7, 96}, Case{16, 6, 288}, Case{17, 13, 64}, Case{37, 12, 288},
+                 Case{70, 3, 2048}, Case{32, 8, 32}, Case{48, 11, 160}}) {
+    for (DType dtype : {DType::kQ8_0, DType::kQ4_0}) {
+      SCOPED_TRACE(std::string(DTypeName(dtype)) + " rows=" + std::to_string(c.rows) + " tokens=" +
+                   std::to_string(c.tokens) + " k=" + std::to_string(c.k));
+      const Matrix w = MakeMatrix(dtype, c.rows, c.k, 3 * c.rows + c.k);
+      const std::vector<float> x = RandomValues(c.tokens * c.k, c.tokens + c.k);
+      QuantizedRows xq;
+      xq.Resize(c.tokens, c.k);
+      QuantizeRowsForDot(dtype, x.data(), 0, c.tokens, &xq);
+      const int64_t ldy = c.rows + 3;  // columns past `rows` must stay untouched
+      constexpr float kUntouched = 12345.0f;
+      std::vector<float> y(c.tokens * ldy, kUntouched);
+      std::vector<uint8_t> scratch;
+      const bool ran = GemmQuant(dtype, w.bytes.data(), w.row_bytes, c.rows, xq, y.data(), ldy, &scratch);
+      ASSERT_EQ(ran, HasGemmQuant());
+      for (int64_t t = 0; t < c.tokens; ++t) {
+        QuantizedVector v;
+        QuantizeForDot(dtype, x.data() + t * c.k, c.k, &v);
+        for (int64_t j = 0; j < c.k; ++j) ASSERT_EQ(xq.q[t * c.k + j], v.q[j]) << "token " << t << " value " << j;
+        for (int64_t b = 0; b < c.k / 32; ++b) {
+          ASSERT_EQ(xq.scale[t * c.k / 32 + b], v.scale[b]);
+          int32_t bias = 0;
+          for (int g = 0; g < 8; ++g) bias += v.lane_bias[b * 8 + g];
+          ASSERT_EQ(xq.block_bias[t * c.k / 32 + b], bias);
+        }
+        std::vector<float> expected(c.rows);
+        DotRows(dtype, w.bytes.data(), w.row_bytes, c.k, nullptr, &v, c.rows, expected.data());
+        for (int64_t r = 0; r < ldy; ++r) {
+          const float got = y[t * ldy + r];
+          if (!ran || r >= c.rows) {
+            EXPECT_EQ(got, kUntouched) << "token " << t << " column " << r;
+            continue;
+          }
+          double magnitude = 0;
+          for (int64_t j = 0; j < c.k; ++j) {
+            magnitude += std::fabs(double{w.values[r * c.k + j]} * v.scale[j / 32] * v.q[j]);
+          }
+          EXPECT_NEAR(got, expected[r], 1e-6 * magnitude + 1e-7) << "token " << t << " row " << r;
+        }
+      }
+    }
+  }
+}
+
 TEST_P(SimdTest, AttendMatchesSoftmaxInDoubles) {
   // Head dims for every vector width the kernel picks (16, 8, 4, 1 lanes); key runs shorter and
   // longer than a block, and ones that start past 0 (a sliding window).

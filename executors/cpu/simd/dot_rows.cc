@@ -333,11 +333,12 @@ void DotRowsImpl(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, co
 }
 
 // QuantizeForDot's blocks: d = max|x| / 127, q = round-to-nearest-even(x / d).
-void QuantizeBlocksImpl(int32_t c, const float* x, int64_t blocks, QuantizedVector* out) {
+void QuantizeBlocksImpl(int32_t c, const float* x, int64_t blocks, int8_t* q_out, float* scale_out,
+                        int32_t* bias_out) {
   for (int64_t b = 0; b < blocks; ++b) {
     const float* xb = x + b * kQuantBlock;
-    int8_t* q = out->q.data() + b * kQuantBlock;
-    int32_t* bias = out->lane_bias.data() + b * 8;
+    int8_t* q = q_out + b * kQuantBlock;
+    int32_t* bias = bias_out + b * 8;
 #if HWY_TARGET == HWY_SCALAR
     float amax = 0;
     for (int j = 0; j < kQuantBlock; ++j) amax = std::max(amax, std::fabs(xb[j]));
@@ -364,9 +365,7 @@ void QuantizeBlocksImpl(int32_t c, const float* x, int64_t blocks, QuantizedVect
       for (int l = 0; l < n; l += 4) bias[(j + l) / 4] = -c * sums[l];
     }
 #endif
-    out->scale[b] = d;
-    for (int g = 0; g < 8; ++g) out->lane_scale[b * 8 + g] = d;
-    for (int g = 0; g < 4; ++g) out->quad_scale[b * 4 + g] = d;
+    scale_out[b] = d;
   }
 }
 
@@ -463,7 +462,35 @@ void QuantizeForDot(DType weight_dtype, const float* x, int64_t k, QuantizedVect
   out->lane_bias.resize(k / 4);
   out->lane_scale.resize(k / 4);
   out->quad_scale.resize(k / 8);
-  HWY_DYNAMIC_DISPATCH(QuantizeBlocksImpl)(weight_dtype == DType::kQ4_0 ? 8 : 128, x, k / kQuantBlock, out);
+  HWY_DYNAMIC_DISPATCH(QuantizeBlocksImpl)(weight_dtype == DType::kQ4_0 ? 8 : 128, x, k / kQuantBlock, out->q.data(),
+                                           out->scale.data(), out->lane_bias.data());
+  for (int64_t b = 0; b < k / kQuantBlock; ++b) {
+    for (int g = 0; g < 8; ++g) out->lane_scale[b * 8 + g] = out->scale[b];
+    for (int g = 0; g < 4; ++g) out->quad_scale[b * 4 + g] = out->scale[b];
+  }
+}
+
+void QuantizedRows::Resize(int64_t rows, int64_t width) {
+  tokens = rows;
+  k = width;
+  q.resize(rows * width);
+  scale.resize(rows * width / kQuantBlock);
+  lane_bias.resize(rows * width / 4);
+  block_bias.resize(rows * width / kQuantBlock);
+}
+
+void QuantizeRowsForDot(DType weight_dtype, const float* x, int64_t first, int64_t last, QuantizedRows* out) {
+  const int64_t k = out->k, blocks = k / kQuantBlock;
+  for (int64_t t = first; t < last; ++t) {
+    HWY_DYNAMIC_DISPATCH(QuantizeBlocksImpl)(weight_dtype == DType::kQ4_0 ? 8 : 128, x + t * k, blocks,
+                                             out->q.data() + t * k, out->scale.data() + t * blocks,
+                                             out->lane_bias.data() + t * k / 4);
+    for (int64_t b = 0; b < blocks; ++b) {
+      int32_t sum = 0;
+      for (int g = 0; g < 8; ++g) sum += out->lane_bias[t * k / 4 + b * 8 + g];
+      out->block_bias[t * blocks + b] = sum;
+    }
+  }
 }
 
 void DotRows(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, const float* x,

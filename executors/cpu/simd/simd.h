@@ -37,6 +37,30 @@ struct QuantizedVector {
 // q4_0). Reuses `out`'s storage: no allocation once it has held k values.
 void QuantizeForDot(DType weight_dtype, const float* x, int64_t k, QuantizedVector* out);
 
+// Activation rows quantized for GemmQuant: row t as QuantizeForDot quantizes one vector.
+struct QuantizedRows {
+  int64_t tokens = 0, k = 0;
+  std::vector<int8_t> q;             // [tokens][k]
+  std::vector<float> scale;          // [tokens][k / 32]
+  std::vector<int32_t> lane_bias;    // [tokens][k / 4], as in QuantizedVector
+  std::vector<int32_t> block_bias;   // [tokens][k / 32]: the sum of the block's eight lane_bias
+  void Resize(int64_t tokens, int64_t k);
+};
+
+// Quantizes rows [first, last) of x[tokens, k] (k a multiple of 32) into `out`, which Resize
+// has sized; disjoint ranges may run in parallel.
+void QuantizeRowsForDot(DType weight_dtype, const float* x, int64_t first, int64_t last, QuantizedRows* out);
+
+// The prefill product in integers: y[t * ldy + r] = dot(row r, token t of x) for weight rows
+// [0, rows) of a q8_0/q4_0 matrix at `w` and every token of `x` (QuantizeRowsForDot with the same
+// dtype). Each row and token is DotRows' arithmetic (exact int32 block dots, f32 scales) up to
+// the order of the f32 sums. Returns false, computing nothing, where this CPU's target has no
+// such kernel (HasGemmQuant() is false: everything below AVX-512 VNNI). `scratch` holds the
+// repacked weights and is reused between calls.
+bool HasGemmQuant();
+bool GemmQuant(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows, const QuantizedRows& x, float* y,
+               int64_t ldy, std::vector<uint8_t>* scratch);
+
 // y[r] = dot(row r, x) for rows [0, rows) of a `dtype` weight matrix starting at `w` with
 // `row_bytes` per row of k values. f32/f16/bf16 read `x`; q8_0/q4_0 read `xq` (from
 // QuantizeForDot with the same dtype).
