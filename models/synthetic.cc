@@ -12,12 +12,18 @@
 namespace anvil {
 namespace {
 
-WeightTensor RandomWeight(std::vector<int64_t> dims, DType dtype, float scale, float offset, std::mt19937_64& rng) {
+// A failed allocation leaves the tensor empty and records the error in `status`.
+WeightTensor RandomWeight(std::vector<int64_t> dims, DType dtype, float scale, float offset, std::mt19937_64& rng,
+                          absl::Status* status) {
   const int64_t cols = dims.back();
   const int64_t rows = NumElements(dims) / cols;
   std::uniform_real_distribution<float> dist(-scale, scale);
   std::vector<float> row(cols);
-  std::vector<uint8_t> bytes(RowBytes(dtype, cols) * rows);
+  AlignedBuffer bytes(RowBytes(dtype, cols) * rows);
+  if (!bytes.ok()) {
+    status->Update(absl::ResourceExhaustedError(absl::StrCat("cannot allocate ", bytes.size(), " B of weights")));
+    return WeightTensor{dtype, std::move(dims), TensorData()};
+  }
   for (int64_t r = 0; r < rows; ++r) {
     for (float& v : row) v = offset + dist(rng);
     QuantizeRow(dtype, row.data(), cols, bytes.data() + r * RowBytes(dtype, cols));
@@ -37,13 +43,14 @@ absl::StatusOr<Model> BuildSyntheticModel(const ModelConfig& c, DType weight_dty
   const int64_t q = c.num_heads * c.head_dim, kv = c.num_kv_heads * c.head_dim;
   const float dense = 1.0f / std::sqrt(static_cast<float>(D));
   WeightMap w;
+  absl::Status allocated;
   auto matrix = [&](const std::string& name, std::vector<int64_t> dims) {
     const float scale = 1.0f / std::sqrt(static_cast<float>(dims.back()));
-    w[name] = RandomWeight(std::move(dims), weight_dtype, scale, 0, rng);
+    w[name] = RandomWeight(std::move(dims), weight_dtype, scale, 0, rng, &allocated);
   };
-  auto norm = [&](const std::string& name, int64_t n) { w[name] = RandomWeight({n}, DType::kF32, 0.1f, 1.0f, rng); };
-  auto bias = [&](const std::string& name, int64_t n) { w[name] = RandomWeight({n}, DType::kF32, dense, 0, rng); };
-  w["token_embd.weight"] = RandomWeight({V, D}, weight_dtype, 1.0f, 0, rng);
+  auto norm = [&](const std::string& name, int64_t n) { w[name] = RandomWeight({n}, DType::kF32, 0.1f, 1.0f, rng, &allocated); };
+  auto bias = [&](const std::string& name, int64_t n) { w[name] = RandomWeight({n}, DType::kF32, dense, 0, rng, &allocated); };
+  w["token_embd.weight"] = RandomWeight({V, D}, weight_dtype, 1.0f, 0, rng, &allocated);
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const std::string p = absl::StrCat("blk.", l, ".");
     norm(p + "attn_norm.weight", D);
@@ -67,6 +74,7 @@ absl::StatusOr<Model> BuildSyntheticModel(const ModelConfig& c, DType weight_dty
   }
   norm("output_norm.weight", D);
   if (!c.tie_embeddings) matrix("output.weight", {V, D});
+  ANVIL_RETURN_IF_ERROR(allocated);
   ANVIL_ASSIGN_OR_RETURN(Model model, BuildLlamaModel(c, std::move(w)));
   model.producer = absl::StrCat("anvil synthetic (seed ", seed, ")");
   return model;

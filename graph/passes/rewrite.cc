@@ -88,7 +88,8 @@ absl::StatusOr<ValueId> ConcatInitializers(Graph& graph, const std::vector<Value
   if (contiguous) {
     concat.data = TensorData::View(first.data.owner(), first.data.data(), total);
   } else {
-    std::vector<uint8_t> bytes(total);
+    AlignedBuffer bytes(total);
+    if (!bytes.ok()) return absl::ResourceExhaustedError(absl::StrCat("cannot allocate ", total, " B for '", name, "'"));
     size_t at = 0;
     for (ValueId id : parts) {
       const TensorData& d = graph.value(id).data;
