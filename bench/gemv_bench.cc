@@ -1,7 +1,8 @@
 // Decode GEMV (T = 1 linear) at real shapes, per weight dtype: the CPU executor's kernel as a
 // model step runs it (TBB over --threads, the activation quantized once per call for q8_0/q4_0).
 // Each iteration reads a different copy of the weights (together larger than the last-level
-// cache), so bytes/s is a memory-bandwidth figure, comparable with `anvil bench`'s probe.
+// cache), so bytes/s is a memory-bandwidth figure, comparable with `anvil bench`'s probe (run
+// here too as read_probe). q8_0/q4_0 run on the packed copy where the CPU has one.
 //
 //   build/bench/gemv_bench --benchmark_filter='q4_0'
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "executors/cpu/kernel.h"
 #include "executors/cpu/simd/simd.h"
 #include "ops/dequantize.h"
+#include "tbb/parallel_for.h"
 #include "tbb/task_arena.h"
 
 namespace anvil::cpu {
@@ -97,6 +99,24 @@ void BM_DotRows(benchmark::State& state, DType dtype, Shape shape) {
                                                    benchmark::Counter::kIsRate);
 }
 
+// The yardstick in the same run: `anvil bench`'s read-bandwidth probe (each thread streams its
+// slice of 1 GiB) as one benchmark.
+void BM_ReadProbe(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  AlignedBuffer buffer(kWorkingSetBytes);
+  std::memset(buffer.data(), 0x5a, buffer.size());
+  const int64_t slice = kWorkingSetBytes / threads / 64 * 64;
+  tbb::task_arena arena(threads);
+  for (auto _ : state) {
+    arena.execute([&] {
+      tbb::parallel_for(0, threads, [&](int t) {
+        benchmark::DoNotOptimize(StreamRead(buffer.data() + t * slice, static_cast<size_t>(slice)));
+      }, tbb::static_partitioner());
+    });
+  }
+  state.SetBytesProcessed(state.iterations() * slice * threads);
+}
+
 // QuantizeForDot: the per-call cost of the integer path's activation quantization.
 void BM_QuantizeForDot(benchmark::State& state) {
   const int64_t k = state.range(0);
@@ -113,6 +133,7 @@ void BM_QuantizeForDot(benchmark::State& state) {
 
 void Register() {
   benchmark::RegisterBenchmark("quantize_for_dot", BM_QuantizeForDot)->Arg(2048)->Arg(5632);
+  benchmark::RegisterBenchmark("read_probe/1GiB", BM_ReadProbe)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
   for (DType dtype : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0}) {
     for (Shape s : {Shape{2048, 2048}, Shape{5632, 2048}, Shape{32000, 2048}}) {
       const std::string name = std::string("gemv/") + DTypeName(dtype) + "/" + std::to_string(s.n) + "x" + std::to_string(s.k);

@@ -35,7 +35,7 @@ class CpuPlan : public HostPlan {
         return absl::UnimplementedError(absl::StrCat("node '", node.name, "': the CPU executor has no kernel for op '",
                                                      node.op, "'"));
       }
-      BindContext ctx{node, {}, {}};
+      BindContext ctx{node, {}, {}, &resources_};
       for (ValueId in : node.inputs) ctx.inputs.push_back(Tensor(in));
       for (ValueId out : node.outputs) ctx.outputs.push_back(Tensor(out));
       // Bind once now so attribute errors surface at compile time.
@@ -111,6 +111,7 @@ class CpuPlan : public HostPlan {
 
   tbb::task_arena& arena_;
   bool profile_;
+  std::set<std::shared_ptr<const void>> resources_;  // BindContext::plan_resources
   std::vector<BoundNode> nodes_;
   std::vector<CpuKernel> kernels_;  // the capture
   std::vector<NodeTiming> timings_;

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <set>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -44,6 +46,9 @@ struct BindContext {
   const Node& node;
   std::vector<CpuTensor> inputs;
   std::vector<CpuTensor> outputs;
+  // Objects to keep for the plan's lifetime (packed weights), so that binding again (capture,
+  // eager steps) finds them instead of rebuilding them. Null outside a plan.
+  std::set<std::shared_ptr<const void>>* plan_resources = nullptr;
 };
 
 using KernelFactory = absl::StatusOr<CpuKernel> (*)(const BindContext&);

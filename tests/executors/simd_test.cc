@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "executors/cpu/kernels/packed_weights.h"
 #include "gtest/gtest.h"
 #include "ops/dequantize.h"
 
@@ -170,6 +171,43 @@ TEST_P(SimdTest, GemmQuantMatchesDotRowsForEveryToken) {
   }
 }
 
+TEST_P(SimdTest, PackedGemvMatchesDotRows) {
+  const bool available = SimdTargetName() == "AVX3_DL";
+  for (DType dtype : {DType::kQ8_0, DType::kQ4_0}) {
+    for (int64_t rows : {1, 15, 16, 17, 37, 64}) {
+      for (int64_t k : {32, 288, 2048}) {
+        SCOPED_TRACE(std::string(DTypeName(dtype)) + " rows=" + std::to_string(rows) + " k=" + std::to_string(k));
+        const Matrix w = MakeMatrix(dtype, rows, k, 5 * rows + k);
+        const int64_t strips = (rows + kPackedStripRows - 1) / kPackedStripRows;
+        // The packed copy is the file's size, padded to whole strips.
+        ASSERT_EQ(PackedStripBytes(dtype, k), kPackedStripRows * w.row_bytes);
+        std::vector<uint8_t> packed(strips * PackedStripBytes(dtype, k), 0xEE);
+        ASSERT_EQ(PackForGemv(dtype, w.bytes.data(), w.row_bytes, k, rows, packed.data()), available);
+        const std::vector<float> x = RandomValues(k, rows + 3 * k);
+        QuantizedVector xq;
+        QuantizeForDot(dtype, x.data(), k, &xq);
+        std::vector<float> expected(rows), got(rows + 5, 777.0f);
+        DotRows(dtype, w.bytes.data(), w.row_bytes, k, nullptr, &xq, rows, expected.data());
+        ASSERT_EQ(DotPackedRows(dtype, packed.data(), xq, rows, got.data()), available);
+        if (!available) continue;
+        for (int64_t r = 0; r < rows; ++r) {
+          double magnitude = 0;
+          for (int64_t j = 0; j < k; ++j) magnitude += std::fabs(double{w.values[r * k + j]} * xq.scale[j / 32] * xq.q[j]);
+          EXPECT_NEAR(got[r], expected[r], 1e-6 * magnitude + 1e-7) << "row " << r;
+        }
+        for (int64_t r = rows; r < rows + 5; ++r) EXPECT_EQ(got[r], 777.0f) << "past the last row";
+        // Any strip on its own gives the same values as in the whole run.
+        if (strips > 1) {
+          const int64_t n = std::min<int64_t>(kPackedStripRows, rows - kPackedStripRows);
+          std::vector<float> second(n);
+          ASSERT_TRUE(DotPackedRows(dtype, packed.data() + PackedStripBytes(dtype, k), xq, n, second.data()));
+          for (int64_t r = 0; r < n; ++r) EXPECT_EQ(second[r], got[kPackedStripRows + r]);
+        }
+      }
+    }
+  }
+}
+
 TEST_P(SimdTest, AttendMatchesSoftmaxInDoubles) {
   // Head dims for every vector width the kernel picks (16, 8, 4, 1 lanes); key runs shorter and
   // longer than a block, and ones that start past 0 (a sliding window).
@@ -210,6 +248,29 @@ TEST_P(SimdTest, StreamReadSumsEveryWord) {
 std::string TargetTestName(const ::testing::TestParamInfo<int64_t>& info) { return SimdTargetName(info.param); }
 
 INSTANTIATE_TEST_SUITE_P(Targets, SimdTest, ::testing::ValuesIn(SimdTargets()), TargetTestName);
+
+TEST(PackedWeights, OneCopyPerWeightWhileAPlanHoldsIt) {
+  const Matrix w = MakeMatrix(DType::kQ4_0, 40, 64, 1);
+  const CpuTensor weight{DType::kQ4_0, {40, 64}, const_cast<uint8_t*>(w.bytes.data())};
+  std::set<std::shared_ptr<const void>> plan;
+  std::shared_ptr<const PackedWeight> first = PackedForGemv(weight, 40, 64, &plan);
+  if (!HasGemmQuant()) {
+    EXPECT_EQ(first, nullptr) << "packed without a packed kernel";
+    return;
+  }
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(plan.size(), 1u);
+  EXPECT_EQ(first->strip_bytes, 16 * w.row_bytes);
+  const PackedWeight* raw = first.get();
+  first.reset();
+  // Binding again (capture, eager steps, another session) finds the copy the plan holds.
+  EXPECT_EQ(PackedForGemv(weight, 40, 64, &plan).get(), raw);
+  EXPECT_EQ(PackedForGemv(weight, 40, 64, nullptr).get(), raw);
+  EXPECT_EQ(plan.size(), 1u);
+  // Float weights are read in place.
+  std::vector<float> f(4 * 64, 1.0f);
+  EXPECT_EQ(PackedForGemv(CpuTensor{DType::kF32, {4, 64}, reinterpret_cast<uint8_t*>(f.data())}, 4, 64, &plan), nullptr);
+}
 
 TEST(Simd, BestTargetIsChosenByDefault) {
   ASSERT_FALSE(SimdTargets().empty());

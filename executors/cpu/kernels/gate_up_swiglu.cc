@@ -21,7 +21,7 @@ absl::StatusOr<CpuKernel> BindGateUpSwiglu(const BindContext& ctx) {
   CpuKernel gemm;
   std::shared_ptr<Gemv> gemv;
   if (tokens == 1) {
-    gemv = std::make_shared<Gemv>(w, k);
+    gemv = std::make_shared<Gemv>(w, k, ctx.plan_resources);
   } else {
     CpuTensor scratch{DType::kF32, {tokens, 2 * f}, reinterpret_cast<uint8_t*>(product->data())};
     BindContext linear{ctx.node, {x, w}, {scratch}};

@@ -1,12 +1,15 @@
 // The decode-path (T = 1) matrix-vector product over a weight [N, K] in its stored dtype, shared
 // by the linear and gate_up_swiglu kernels: Prepare(x) once per step, then Rows() from parallel
 // chunks of `chunk()` rows. Holds its own scratch (the quantized activation), allocated at bind.
+// q8_0/q4_0 weights are read from their packed copy where this CPU has one (packed_weights.h).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "executors/cpu/kernel.h"
+#include "executors/cpu/kernels/packed_weights.h"
 #include "executors/cpu/simd/simd.h"
 #include "ops/dequantize.h"
 
@@ -14,8 +17,13 @@ namespace anvil::cpu {
 
 class Gemv {
  public:
-  Gemv(const CpuTensor& w, int64_t k) : w_(w), k_(k), row_bytes_(RowBytes(w.dtype, k)) {
-    if (quantized()) QuantizeForDot(w_.dtype, std::vector<float>(k, 0.0f).data(), k, &xq_);
+  // `plan_resources`: BindContext's (where the packed copy of q8_0/q4_0 weights is kept).
+  Gemv(const CpuTensor& w, int64_t k, std::set<std::shared_ptr<const void>>* plan_resources)
+      : w_(w), k_(k), row_bytes_(RowBytes(w.dtype, k)) {
+    if (quantized()) {
+      QuantizeForDot(w_.dtype, std::vector<float>(k, 0.0f).data(), k, &xq_);
+      packed_ = PackedForGemv(w_, w_.dims[0], k, plan_resources);
+    }
   }
 
   void Prepare(const float* x) {
@@ -24,12 +32,19 @@ class Gemv {
   }
   // y[i - begin] = dot(row i, x) for rows [begin, end).
   void Rows(int64_t begin, int64_t end, float* y) const {
+    if (packed_ && begin % kPackedStripRows == 0 &&
+        DotPackedRows(w_.dtype, packed_->bytes.data() + begin / kPackedStripRows * packed_->strip_bytes, xq_,
+                      end - begin, y)) {
+      return;
+    }
     DotRows(w_.dtype, w_.data + begin * row_bytes_, row_bytes_, k_, x_, &xq_, end - begin, y);
   }
-  // Rows per parallel work item: about 64 KiB of weights, a multiple of 4 rows.
+  // Rows per parallel work item: about 64 KiB of weights, a multiple of 4 rows (of a 16-row
+  // strip when packed).
   int64_t chunk() const {
     const int64_t rows = (int64_t{1} << 16) / (row_bytes_ > 0 ? row_bytes_ : 1);
-    return rows < 4 ? 4 : rows / 4 * 4;
+    const int64_t unit = packed_ ? kPackedStripRows : 4;
+    return rows < unit ? unit : rows / unit * unit;
   }
 
  private:
@@ -39,6 +54,7 @@ class Gemv {
   int64_t k_, row_bytes_;
   const float* x_ = nullptr;
   QuantizedVector xq_;
+  std::shared_ptr<const PackedWeight> packed_;
 };
 
 }  // namespace anvil::cpu

@@ -108,7 +108,7 @@ absl::StatusOr<CpuKernel> BindLinear(const BindContext& ctx) {
   a.n = a.w.dims[0];
   a.row_bytes = RowBytes(a.w.dtype, a.k);
   if (a.tokens == 1) {
-    auto gemv = std::make_shared<Gemv>(a.w, a.k);
+    auto gemv = std::make_shared<Gemv>(a.w, a.k, ctx.plan_resources);
     return CpuKernel([a, gemv](const StepState&) {
       RunGemv(a, *gemv);
       return absl::OkStatus();

@@ -462,11 +462,15 @@ void QuantizeForDot(DType weight_dtype, const float* x, int64_t k, QuantizedVect
   out->q.resize(k);
   out->scale.resize(k / kQuantBlock);
   out->lane_bias.resize(k / 4);
+  out->block_bias.resize(k / kQuantBlock);
   out->lane_scale.resize(k / 4);
   out->quad_scale.resize(k / 8);
   HWY_DYNAMIC_DISPATCH(QuantizeBlocksImpl)(weight_dtype == DType::kQ4_0 ? 8 : 128, x, k / kQuantBlock, out->q.data(),
                                            out->scale.data(), out->lane_bias.data());
   for (int64_t b = 0; b < k / kQuantBlock; ++b) {
+    int32_t sum = 0;
+    for (int g = 0; g < 8; ++g) sum += out->lane_bias[b * 8 + g];
+    out->block_bias[b] = sum;
     for (int g = 0; g < 8; ++g) out->lane_scale[b * 8 + g] = out->scale[b];
     for (int g = 0; g < 4; ++g) out->quad_scale[b * 4 + g] = out->scale[b];
   }

@@ -29,6 +29,7 @@ struct QuantizedVector {
   // For each group of 4 values, -c * their sum, where c makes unsigned weight codes signed
   // (q4_0: code - 8, so c = 8; q8_0 on VNNI: code ^ 0x80 = value + 128, so c = 128).
   std::vector<int32_t> lane_bias;
+  std::vector<int32_t> block_bias;  // k / 32: the sum of each block's eight lane_bias
   std::vector<float> lane_scale;  // k / 4: the block scale of each group of 4 values
   std::vector<float> quad_scale;  // k / 8: each block scale 4 times
 };
@@ -60,6 +61,17 @@ void QuantizeRowsForDot(DType weight_dtype, const float* x, int64_t first, int64
 bool HasGemmQuant();
 bool GemmQuant(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows, const QuantizedRows& x, float* y,
                int64_t ldy, std::vector<uint8_t>* scratch);
+
+// q8_0/q4_0 weights repacked for the decode GEMV (simd/gemv_packed.cc), AVX-512 VNNI only:
+// strips of 16 rows, PackedStripBytes each (the file's size for those rows; the last strip is
+// padded with zero rows). PackForGemv writes all strips of `rows` rows to `out`; DotPackedRows
+// computes y[r] = dot(row r, x) for rows [0, rows) from packed strips at `packed` (a strip
+// boundary), the arithmetic of DotRows up to the order of the f32 sums. Both return false,
+// doing nothing, where the CPU's target has no such kernel.
+inline constexpr int64_t kPackedStripRows = 16;
+int64_t PackedStripBytes(DType dtype, int64_t k);
+bool PackForGemv(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, int64_t rows, uint8_t* out);
+bool DotPackedRows(DType dtype, const uint8_t* packed, const QuantizedVector& x, int64_t rows, float* y);
 
 // y[r] = dot(row r, x) for rows [0, rows) of a `dtype` weight matrix starting at `w` with
 // `row_bytes` per row of k values. f32/f16/bf16 read `x`; q8_0/q4_0 read `xq` (from
