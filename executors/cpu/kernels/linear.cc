@@ -52,17 +52,6 @@ void AddBias(const LinearArgs& a, int64_t begin, int64_t end) {
 
 bool QuantizedWeights(const LinearArgs& a) { return a.w.dtype == DType::kQ8_0 || a.w.dtype == DType::kQ4_0; }
 
-void GemmInt8(const LinearArgs& a, GemmScratch& scratch) {
-  ParallelChunks(a.tokens, 1, [&](int64_t begin, int64_t end) {
-    QuantizeRowsForDot(a.w.dtype, a.x.f32(), begin, end, &scratch.xq);
-  });
-  ParallelChunks(a.n, kGemmQuantChunk, [&](int64_t begin, int64_t end) {
-    GemmQuant(a.w.dtype, a.w.data + begin * a.row_bytes, a.row_bytes, end - begin, scratch.xq, a.y.f32() + begin, a.n,
-              &scratch.packed.local());
-    AddBias(a, begin, end);
-  });
-}
-
 void RunGemv(const LinearArgs& a, Gemv& gemv) {
   gemv.Prepare(a.x.f32());
   ParallelChunks(a.n, gemv.chunk(), [&](int64_t begin, int64_t end) {
@@ -73,24 +62,43 @@ void RunGemv(const LinearArgs& a, Gemv& gemv) {
   });
 }
 
+// Output columns [begin, end) through sgemm (compressed weights dequantized first).
+void SgemmColumns(const LinearArgs& a, GemmScratch& scratch, int64_t begin, int64_t end) {
+  const int64_t cols = end - begin;
+  const float* w;
+  if (a.w.dtype == DType::kF32) {
+    w = a.w.f32() + begin * a.k;
+  } else {
+    std::vector<float>& tile = scratch.tiles.local();
+    tile.resize(cols * a.k);
+    for (int64_t r = 0; r < cols; ++r) {
+      Dequantize(a.w.dtype, a.w.data + (begin + r) * a.row_bytes, a.k, tile.data() + r * a.k);
+    }
+    w = tile.data();
+  }
+  a.blas->sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(a.tokens), static_cast<int>(cols),
+                static_cast<int>(a.k), 1.0f, a.x.f32(), static_cast<int>(a.k), w, static_cast<int>(a.k), 0.0f,
+                a.y.f32() + begin, static_cast<int>(a.n));
+}
+
+void GemmInt8(const LinearArgs& a, GemmScratch& scratch) {
+  ParallelChunks(a.tokens, 1, [&](int64_t begin, int64_t end) {
+    QuantizeRowsForDot(a.w.dtype, a.x.f32(), begin, end, &scratch.xq);
+  });
+  ParallelChunks(a.n, kGemmQuantChunk, [&](int64_t begin, int64_t end) {
+    // GemmQuant declines rows too long for its 32-bit gather offsets (> 128 MiB).
+    if (!GemmQuant(a.w.dtype, a.w.data + begin * a.row_bytes, a.row_bytes, end - begin, scratch.xq, a.y.f32() + begin,
+                   a.n, &scratch.packed.local())) {
+      SgemmColumns(a, scratch, begin, end);
+    }
+    AddBias(a, begin, end);
+  });
+}
+
 void Gemm(const LinearArgs& a, GemmScratch& scratch) {
   if (QuantizedWeights(a) && HasGemmQuant()) return GemmInt8(a, scratch);
   ParallelChunks(a.n, kGemmChunk, [&](int64_t begin, int64_t end) {
-    const int64_t cols = end - begin;
-    const float* w;
-    if (a.w.dtype == DType::kF32) {
-      w = a.w.f32() + begin * a.k;
-    } else {
-      std::vector<float>& tile = scratch.tiles.local();
-      tile.resize(cols * a.k);
-      for (int64_t r = 0; r < cols; ++r) {
-        Dequantize(a.w.dtype, a.w.data + (begin + r) * a.row_bytes, a.k, tile.data() + r * a.k);
-      }
-      w = tile.data();
-    }
-    a.blas->sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(a.tokens), static_cast<int>(cols),
-                static_cast<int>(a.k), 1.0f, a.x.f32(), static_cast<int>(a.k), w, static_cast<int>(a.k), 0.0f,
-                a.y.f32() + begin, static_cast<int>(a.n));
+    SgemmColumns(a, scratch, begin, end);
     AddBias(a, begin, end);
   });
 }

@@ -33,6 +33,9 @@ namespace HWY_NAMESPACE {
 // vpdpbusd on zmm needs "avx512vnni" (Highway's AVX3_DL target string names the VEX form).
 #define ANVIL_VNNI __attribute__((target(HWY_TARGET_STR ",avx512vnni")))
 
+// Helpers have internal linkage: the per-target namespace is shared with the other kernel files.
+namespace {
+
 constexpr int kStripRows = 16;
 constexpr int kGroups = kQuantBlock / 4;                       // 4-value groups per block
 constexpr int64_t kPackedBlockBytes = kGroups * 64 + 64;       // eight code vectors + 16 scales
@@ -41,7 +44,7 @@ constexpr int kMaxTileTokens = 6;
 // Packs rows [0, rows) (rows <= 16; the rest of the strip is zero) of a weight with `blocks`
 // blocks per row into `out` (blocks * kPackedBlockBytes bytes, 64-byte aligned).
 template <DType kType>
-ANVIL_VNNI void PackStrip(const uint8_t* w, int64_t row_bytes, int64_t blocks, int rows, uint8_t* out) {
+ANVIL_VNNI void PackGemmStrip(const uint8_t* w, int64_t row_bytes, int64_t blocks, int rows, uint8_t* out) {
   constexpr int kBlockBytes = kType == DType::kQ8_0 ? kQ8_0BlockBytes : kQ4_0BlockBytes;
   const __mmask16 valid = static_cast<__mmask16>((1u << rows) - 1);
   const __m512i offsets = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
@@ -152,7 +155,7 @@ ANVIL_VNNI void GemmQuantTyped(const uint8_t* w, int64_t row_bytes, int64_t rows
   uint8_t* packed = scratch->data() + (-reinterpret_cast<uintptr_t>(scratch->data()) & 63);
   for (int64_t s = 0; s < strips; ++s) {
     const int n = static_cast<int>(std::min<int64_t>(kStripRows, rows - s * kStripRows));
-    PackStrip<kType>(w + s * kStripRows * row_bytes, row_bytes, blocks, n, packed + s * strip_bytes);
+    PackGemmStrip<kType>(w + s * kStripRows * row_bytes, row_bytes, blocks, n, packed + s * strip_bytes);
   }
   int64_t s = 0;
   for (; s + 2 <= strips; s += 2) {
@@ -163,6 +166,8 @@ ANVIL_VNNI void GemmQuantTyped(const uint8_t* w, int64_t row_bytes, int64_t rows
     Tiles<1>(packed + s * strip_bytes, strip_bytes, x, static_cast<int>(rows - s * kStripRows), y + s * kStripRows, ldy);
   }
 }
+
+}  // namespace
 
 #undef ANVIL_VNNI
 

@@ -31,6 +31,9 @@ namespace HWY_NAMESPACE {
 
 #define ANVIL_VNNI __attribute__((target(HWY_TARGET_STR ",avx512vnni")))
 
+// Helpers have internal linkage: the per-target namespace is shared with the other kernel files.
+namespace {
+
 constexpr int kRows = kPackedStripRows;
 
 template <DType kType>
@@ -42,7 +45,7 @@ constexpr int kCodeVectors = kType == DType::kQ8_0 ? 8 : 4;
 constexpr int64_t kPrefetchBytes = 4096;
 
 template <DType kType>
-ANVIL_VNNI void PackStrip(const uint8_t* w, int64_t row_bytes, int64_t blocks, int rows, uint8_t* out) {
+ANVIL_VNNI void PackGemvStrip(const uint8_t* w, int64_t row_bytes, int64_t blocks, int rows, uint8_t* out) {
   constexpr int kBlockBytes = kType == DType::kQ8_0 ? kQ8_0BlockBytes : kQ4_0BlockBytes;
   constexpr int64_t kPackedBytes = kCodeVectors<kType> * 64 + 32;
   const __mmask16 valid = static_cast<__mmask16>((1u << rows) - 1);
@@ -137,6 +140,8 @@ void DotPacked(const uint8_t* packed, const QuantizedVector& x, int64_t rows, fl
   }
 }
 
+}  // namespace
+
 #undef ANVIL_VNNI
 
 bool PackForGemvImpl(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, int64_t rows, uint8_t* out) {
@@ -146,9 +151,9 @@ bool PackForGemvImpl(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k
   for (int64_t s = 0; s * kRows < rows; ++s) {
     const int n = static_cast<int>(std::min<int64_t>(kRows, rows - s * kRows));
     if (dtype == DType::kQ8_0) {
-      PackStrip<DType::kQ8_0>(w + s * kRows * row_bytes, row_bytes, blocks, n, out + s * strip_bytes);
+      PackGemvStrip<DType::kQ8_0>(w + s * kRows * row_bytes, row_bytes, blocks, n, out + s * strip_bytes);
     } else if (dtype == DType::kQ4_0) {
-      PackStrip<DType::kQ4_0>(w + s * kRows * row_bytes, row_bytes, blocks, n, out + s * strip_bytes);
+      PackGemvStrip<DType::kQ4_0>(w + s * kRows * row_bytes, row_bytes, blocks, n, out + s * strip_bytes);
     } else {
       return false;
     }

@@ -1,6 +1,7 @@
 // The CPU executor's SIMD kernels: dot products of weight rows in their stored dtype against one
-// activation vector (the decode GEMV), attention of one query head over the KV cache, SwiGLU,
-// and the streaming read behind the bandwidth probe.
+// activation vector (the decode GEMV; q8_0/q4_0 also from a packed copy), the integer prefill
+// GEMM for q8_0/q4_0, attention of one query head over the KV cache, SwiGLU, and the streaming
+// read behind the bandwidth probe.
 //
 // The kernels are compiled once per instruction set with Highway (AVX2, AVX-512, AVX-512 with
 // VNNI, and a portable fallback) and the best one the CPU supports is chosen at run time.
