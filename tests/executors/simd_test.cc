@@ -91,6 +91,29 @@ TEST_P(SimdTest, DotRowsMatchesScalarLoops) {
   }
 }
 
+TEST_P(SimdTest, Bf16SplitMatchesDotRows) {
+  const int64_t rows = 9;
+  for (int64_t k : {1, 2, 7, 16, 32, 37, 45, 96, 2048}) {
+    SCOPED_TRACE("k=" + std::to_string(k));
+    const Matrix w = MakeMatrix(DType::kBF16, rows, k, 13 + k);
+    const std::vector<float> x = RandomValues(k, 17 + k);
+    std::vector<float> split;
+    SplitEvenOdd(x.data(), k, &split);
+    std::vector<float> sorted_x = x, sorted_split = split;
+    std::sort(sorted_x.begin(), sorted_x.end());
+    std::sort(sorted_split.begin(), sorted_split.end());
+    EXPECT_EQ(sorted_split, sorted_x) << "the split form is a permutation of x";
+    std::vector<float> expected(rows), got(rows);
+    DotRows(DType::kBF16, w.bytes.data(), w.row_bytes, k, x.data(), nullptr, rows, expected.data());
+    DotRowsBf16Split(w.bytes.data(), w.row_bytes, k, x.data(), split.data(), rows, got.data());
+    for (int64_t r = 0; r < rows; ++r) {
+      double magnitude = 0;
+      for (int64_t j = 0; j < k; ++j) magnitude += std::fabs(double{w.values[r * k + j]} * x[j]);
+      EXPECT_NEAR(got[r], expected[r], 1e-6 * magnitude + 1e-7) << "row " << r;
+    }
+  }
+}
+
 TEST_P(SimdTest, DequantizeIsBitIdenticalToTheReference) {
   for (DType dtype : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0}) {
     for (int64_t k : {32, 96, 2048, 37}) {

@@ -20,6 +20,7 @@ class Gemv {
   // `plan_resources`: BindContext's (where the packed copy of q8_0/q4_0 weights is kept).
   Gemv(const CpuTensor& w, int64_t k, std::set<std::shared_ptr<const void>>* plan_resources)
       : w_(w), k_(k), row_bytes_(RowBytes(w.dtype, k)) {
+    if (w_.dtype == DType::kBF16) split_.resize(k);
     if (quantized()) {
       QuantizeForDot(w_.dtype, std::vector<float>(k, 0.0f).data(), k, &xq_);
       packed_ = PackedForGemv(w_, w_.dims[0], k, plan_resources);
@@ -29,12 +30,17 @@ class Gemv {
   void Prepare(const float* x) {
     x_ = x;
     if (quantized()) QuantizeForDot(w_.dtype, x, k_, &xq_);
+    if (w_.dtype == DType::kBF16) SplitEvenOdd(x, k_, &split_);
   }
   // y[i - begin] = dot(row i, x) for rows [begin, end).
   void Rows(int64_t begin, int64_t end, float* y) const {
     if (packed_ && begin % kPackedStripRows == 0 &&
         DotPackedRows(w_.dtype, packed_->bytes.data() + begin / kPackedStripRows * packed_->strip_bytes, xq_,
                       end - begin, y)) {
+      return;
+    }
+    if (w_.dtype == DType::kBF16) {
+      DotRowsBf16Split(w_.data + begin * row_bytes_, row_bytes_, k_, x_, split_.data(), end - begin, y);
       return;
     }
     DotRows(w_.dtype, w_.data + begin * row_bytes_, row_bytes_, k_, x_, &xq_, end - begin, y);
@@ -54,6 +60,7 @@ class Gemv {
   int64_t k_, row_bytes_;
   const float* x_ = nullptr;
   QuantizedVector xq_;
+  std::vector<float> split_;  // bf16: x split even/odd
   std::shared_ptr<const PackedWeight> packed_;
 };
 

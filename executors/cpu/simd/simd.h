@@ -80,6 +80,14 @@ bool DotPackedRows(DType dtype, const uint8_t* packed, const QuantizedVector& x,
 void DotRows(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, const float* x,
              const QuantizedVector* xq, int64_t rows, float* y);
 
+// bf16 rows without permutes: SplitEvenOdd rearranges x (per group of two vectors' worth of
+// values: the even-indexed ones, then the odd ones; the layout depends on this CPU's vector
+// width, so split on the machine that multiplies), and DotRowsBf16Split computes DotRows(kBF16)
+// from x and its split form (the same products, summed in a different order).
+void SplitEvenOdd(const float* x, int64_t k, std::vector<float>* out);
+void DotRowsBf16Split(const uint8_t* w, int64_t row_bytes, int64_t k, const float* x, const float* split, int64_t rows,
+                      float* y);
+
 // DequantizeRow (ops/dequantize.h) with vectors, bit-identical to it: `count` values of a
 // `dtype` row to f32.
 void Dequantize(DType dtype, const uint8_t* row, int64_t count, float* out);
