@@ -58,7 +58,8 @@ std::shared_ptr<const PackedWeight> Find(const CpuTensor& w, int64_t rows, int64
   if (auto it = cache.find(key); it != cache.end()) {
     if (auto live = it->second.lock()) return live;
   }
-  for (auto it = cache.begin(); it != cache.end();) it = it->second.expired() ? cache.erase(it) : std::next(it);
+  for (auto it = cache.begin(); it != cache.end();)
+    it = it->second.expired() ? cache.erase(it) : std::next(it);
   std::shared_ptr<const PackedWeight> packed = Pack(w, rows, k);
   if (packed) cache[key] = packed;
   return packed;
@@ -66,8 +67,9 @@ std::shared_ptr<const PackedWeight> Find(const CpuTensor& w, int64_t rows, int64
 
 }  // namespace
 
-std::shared_ptr<const PackedWeight> PackedForGemv(const CpuTensor& w, int64_t rows, int64_t k,
-                                                  std::set<std::shared_ptr<const void>>* plan_resources) {
+std::shared_ptr<const PackedWeight> PackedForGemv(
+    const CpuTensor& w, int64_t rows, int64_t k,
+    std::set<std::shared_ptr<const void>>* plan_resources) {
   if (w.dtype != DType::kQ8_0 && w.dtype != DType::kQ4_0) return nullptr;
   if (!RepackEnabled() || !HasGemmQuant()) return nullptr;
   std::shared_ptr<const PackedWeight> packed = Find(w, rows, k);

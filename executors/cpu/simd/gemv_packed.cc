@@ -45,23 +45,28 @@ constexpr int kCodeVectors = kType == DType::kQ8_0 ? 8 : 4;
 constexpr int64_t kPrefetchBytes = 4096;
 
 template <DType kType>
-ANVIL_VNNI void PackGemvStrip(const uint8_t* w, int64_t row_bytes, int64_t blocks, int rows, uint8_t* out) {
+ANVIL_VNNI void PackGemvStrip(const uint8_t* w, int64_t row_bytes, int64_t blocks, int rows,
+                              uint8_t* out) {
   constexpr int kBlockBytes = kType == DType::kQ8_0 ? kQ8_0BlockBytes : kQ4_0BlockBytes;
   constexpr int64_t kPackedBytes = kCodeVectors<kType> * 64 + 32;
   const __mmask16 valid = static_cast<__mmask16>((1u << rows) - 1);
-  const __m512i offsets = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                             _mm512_set1_epi32(static_cast<int32_t>(row_bytes)));
+  const __m512i offsets =
+      _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                         _mm512_set1_epi32(static_cast<int32_t>(row_bytes)));
   const __m512i zero = _mm512_setzero_si512();
   for (int64_t b = 0; b < blocks; ++b) {
     const uint8_t* block = w + b * kBlockBytes;
     uint8_t* dst = out + b * kPackedBytes;
     for (int g = 0; g < kCodeVectors<kType>; ++g) {
       __m512i v = _mm512_mask_i32gather_epi32(zero, valid, offsets, block + 2 + 4 * g, 1);
-      if constexpr (kType == DType::kQ8_0) v = _mm512_xor_si512(v, _mm512_set1_epi8(static_cast<char>(0x80)));
+      if constexpr (kType == DType::kQ8_0)
+        v = _mm512_xor_si512(v, _mm512_set1_epi8(static_cast<char>(0x80)));
       _mm512_storeu_si512(dst + 64 * g, v);
     }
-    const __m512i d = _mm512_mask_i32gather_epi32(zero, valid, offsets, block, 1);  // f16 scale in the low half
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + kCodeVectors<kType> * 64), _mm512_cvtepi32_epi16(d));
+    const __m512i d =
+        _mm512_mask_i32gather_epi32(zero, valid, offsets, block, 1);  // f16 scale in the low half
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + kCodeVectors<kType> * 64),
+                        _mm512_cvtepi32_epi16(d));
   }
 }
 
@@ -76,7 +81,8 @@ inline int32_t Load32(const int8_t* p) {
 // 20.2-26.7 GB/s, two 21.6-27.4, four 22.9-27.9; noisy). `rows` of the last strip's
 // rows are stored.
 template <DType kType, int kStrips>
-ANVIL_VNNI void DotStrips(const uint8_t* strip, int64_t strip_bytes, const QuantizedVector& x, int rows, float* y) {
+ANVIL_VNNI void DotStrips(const uint8_t* strip, int64_t strip_bytes, const QuantizedVector& x,
+                          int rows, float* y) {
   constexpr int64_t kPackedBytes = kCodeVectors<kType> * 64 + 32;
   const int64_t blocks = x.k / kQuantBlock;
   const int8_t* q = x.q.data();
@@ -95,7 +101,8 @@ ANVIL_VNNI void DotStrips(const uint8_t* strip, int64_t strip_bytes, const Quant
       __m512i dot0 = _mm512_set1_epi32(x.block_bias[b]), dot1 = _mm512_setzero_si512();
       if constexpr (kType == DType::kQ8_0) {
         for (int g = 0; g < 8; g += 2) {
-          dot0 = _mm512_dpbusd_epi32(dot0, _mm512_loadu_si512(p + 64 * g), _mm512_set1_epi32(Load32(xb + 4 * g)));
+          dot0 = _mm512_dpbusd_epi32(dot0, _mm512_loadu_si512(p + 64 * g),
+                                     _mm512_set1_epi32(Load32(xb + 4 * g)));
           dot1 = _mm512_dpbusd_epi32(dot1, _mm512_loadu_si512(p + 64 * g + 64),
                                      _mm512_set1_epi32(Load32(xb + 4 * g + 4)));
         }
@@ -104,14 +111,17 @@ ANVIL_VNNI void DotStrips(const uint8_t* strip, int64_t strip_bytes, const Quant
         // their sum is a multiple of 16, divided exactly once per block.
         for (int h = 0; h < 4; ++h) {
           const __m512i v = _mm512_loadu_si512(p + 64 * h);
-          dot0 = _mm512_dpbusd_epi32(dot0, _mm512_and_si512(v, low), _mm512_set1_epi32(Load32(xb + 4 * h)));
-          dot1 = _mm512_dpbusd_epi32(dot1, _mm512_andnot_si512(low, v), _mm512_set1_epi32(Load32(xb + 16 + 4 * h)));
+          dot0 = _mm512_dpbusd_epi32(dot0, _mm512_and_si512(v, low),
+                                     _mm512_set1_epi32(Load32(xb + 4 * h)));
+          dot1 = _mm512_dpbusd_epi32(dot1, _mm512_andnot_si512(low, v),
+                                     _mm512_set1_epi32(Load32(xb + 16 + 4 * h)));
         }
         dot1 = _mm512_srai_epi32(dot1, 4);
       }
-      const __m512 d =
-          _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + kCodeVectors<kType> * 64)));
-      acc[s] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(dot0, dot1)), _mm512_mul_ps(d, xs), acc[s]);
+      const __m512 d = _mm512_cvtph_ps(
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + kCodeVectors<kType> * 64)));
+      acc[s] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(dot0, dot1)),
+                               _mm512_mul_ps(d, xs), acc[s]);
     }
   }
   for (int s = 0; s < kStrips; ++s) {
@@ -130,13 +140,16 @@ void DotPacked(const uint8_t* packed, const QuantizedVector& x, int64_t rows, fl
   const int last = static_cast<int>(rows - (strips - 1) * kRows);
   int64_t s = 0;
   for (; s + 4 <= strips; s += 4) {
-    DotStrips<kType, 4>(packed + s * strip_bytes, strip_bytes, x, s + 4 == strips ? last : kRows, y + s * kRows);
+    DotStrips<kType, 4>(packed + s * strip_bytes, strip_bytes, x, s + 4 == strips ? last : kRows,
+                        y + s * kRows);
   }
   for (; s + 2 <= strips; s += 2) {
-    DotStrips<kType, 2>(packed + s * strip_bytes, strip_bytes, x, s + 2 == strips ? last : kRows, y + s * kRows);
+    DotStrips<kType, 2>(packed + s * strip_bytes, strip_bytes, x, s + 2 == strips ? last : kRows,
+                        y + s * kRows);
   }
   for (; s < strips; ++s) {
-    DotStrips<kType, 1>(packed + s * strip_bytes, strip_bytes, x, s + 1 == strips ? last : kRows, y + s * kRows);
+    DotStrips<kType, 1>(packed + s * strip_bytes, strip_bytes, x, s + 1 == strips ? last : kRows,
+                        y + s * kRows);
   }
 }
 
@@ -144,16 +157,19 @@ void DotPacked(const uint8_t* packed, const QuantizedVector& x, int64_t rows, fl
 
 #undef ANVIL_VNNI
 
-bool PackForGemvImpl(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, int64_t rows, uint8_t* out) {
+bool PackForGemvImpl(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, int64_t rows,
+                     uint8_t* out) {
   if (row_bytes > INT32_MAX / kRows) return false;  // gathers address a strip with 32-bit offsets
   const int64_t blocks = k / kQuantBlock;
   const int64_t strip_bytes = PackedStripBytes(dtype, k);
   for (int64_t s = 0; s * kRows < rows; ++s) {
     const int n = static_cast<int>(std::min<int64_t>(kRows, rows - s * kRows));
     if (dtype == DType::kQ8_0) {
-      PackGemvStrip<DType::kQ8_0>(w + s * kRows * row_bytes, row_bytes, blocks, n, out + s * strip_bytes);
+      PackGemvStrip<DType::kQ8_0>(w + s * kRows * row_bytes, row_bytes, blocks, n,
+                                  out + s * strip_bytes);
     } else if (dtype == DType::kQ4_0) {
-      PackGemvStrip<DType::kQ4_0>(w + s * kRows * row_bytes, row_bytes, blocks, n, out + s * strip_bytes);
+      PackGemvStrip<DType::kQ4_0>(w + s * kRows * row_bytes, row_bytes, blocks, n,
+                                  out + s * strip_bytes);
     } else {
       return false;
     }
@@ -161,7 +177,8 @@ bool PackForGemvImpl(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k
   return true;
 }
 
-bool DotPackedRowsImpl(DType dtype, const uint8_t* packed, const QuantizedVector* x, int64_t rows, float* y) {
+bool DotPackedRowsImpl(DType dtype, const uint8_t* packed, const QuantizedVector* x, int64_t rows,
+                       float* y) {
   if (dtype == DType::kQ8_0) {
     DotPacked<DType::kQ8_0>(packed, *x, rows, y);
   } else if (dtype == DType::kQ4_0) {
@@ -175,7 +192,9 @@ bool DotPackedRowsImpl(DType dtype, const uint8_t* packed, const QuantizedVector
 #else
 
 bool PackForGemvImpl(DType, const uint8_t*, int64_t, int64_t, int64_t, uint8_t*) { return false; }
-bool DotPackedRowsImpl(DType, const uint8_t*, const QuantizedVector*, int64_t, float*) { return false; }
+bool DotPackedRowsImpl(DType, const uint8_t*, const QuantizedVector*, int64_t, float*) {
+  return false;
+}
 
 #endif
 
@@ -193,11 +212,13 @@ int64_t PackedStripBytes(DType dtype, int64_t k) {
   return k / kQuantBlock * ((dtype == DType::kQ8_0 ? 8 : 4) * 64 + 32);
 }
 
-bool PackForGemv(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, int64_t rows, uint8_t* out) {
+bool PackForGemv(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, int64_t rows,
+                 uint8_t* out) {
   return HWY_DYNAMIC_DISPATCH(PackForGemvImpl)(dtype, w, row_bytes, k, rows, out);
 }
 
-bool DotPackedRows(DType dtype, const uint8_t* packed, const QuantizedVector& x, int64_t rows, float* y) {
+bool DotPackedRows(DType dtype, const uint8_t* packed, const QuantizedVector& x, int64_t rows,
+                   float* y) {
   return HWY_DYNAMIC_DISPATCH(DotPackedRowsImpl)(dtype, packed, &x, rows, y);
 }
 
