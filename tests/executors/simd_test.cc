@@ -162,8 +162,10 @@ TEST_P(SimdTest, GemmQuantMatchesDotRowsForEveryToken) {
       const int64_t ldy = c.rows + 3;  // columns past `rows` must stay untouched
       constexpr float kUntouched = 12345.0f;
       std::vector<float> y(c.tokens * ldy, kUntouched);
-      std::vector<uint8_t> scratch;
-      const bool ran = GemmQuant(dtype, w.bytes.data(), w.row_bytes, c.rows, xq, y.data(), ldy, &scratch);
+      const int64_t strips = (c.rows + kPackedStripRows - 1) / kPackedStripRows;
+      std::vector<uint8_t> packed(strips * PackedStripBytes(dtype, c.k));
+      ASSERT_EQ(PackForGemv(dtype, w.bytes.data(), w.row_bytes, c.k, c.rows, packed.data()), HasGemmQuant());
+      const bool ran = GemmQuant(dtype, packed.data(), c.rows, xq, y.data(), ldy);
       ASSERT_EQ(ran, HasGemmQuant());
       for (int64_t t = 0; t < c.tokens; ++t) {
         QuantizedVector v;

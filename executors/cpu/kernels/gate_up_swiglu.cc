@@ -24,7 +24,7 @@ absl::StatusOr<CpuKernel> BindGateUpSwiglu(const BindContext& ctx) {
     gemv = std::make_shared<Gemv>(w, k, ctx.plan_resources);
   } else {
     CpuTensor scratch{DType::kF32, {tokens, 2 * f}, reinterpret_cast<uint8_t*>(product->data())};
-    BindContext linear{ctx.node, {x, w}, {scratch}};
+    BindContext linear{ctx.node, {x, w}, {scratch}, ctx.plan_resources};
     auto bound = BindLinear(linear);
     if (!bound.ok()) return bound.status();
     gemm = std::move(*bound);

@@ -2,7 +2,8 @@
 //   T = 1: GEMV over the stored dtype (simd/), output rows in fixed chunks across threads.
 //   T > 1: q8_0/q4_0 weights on CPUs with AVX-512 VNNI: the activation rows are quantized once
 //          (as the GEMV quantizes its vector) and GemmQuant multiplies in int8 per fixed chunk of
-//          output columns. Otherwise OpenBLAS sgemm per fixed chunk of output columns (OpenBLAS
+//          output columns, from the plan's packed copy of the weight (packed_weights.h) or, with
+//          packing turned off, a chunk packed on the spot. Otherwise OpenBLAS sgemm per fixed chunk of output columns (OpenBLAS
 //          runs single-threaded inside TBB tasks; the chunking does the parallelism), weights
 //          that are not f32 dequantized chunk by chunk into a per-thread buffer.
 // Per-thread buffers are allocated on first use and reused.
@@ -14,6 +15,7 @@
 #include "executors/cpu/blas.h"
 #include "executors/cpu/kernel.h"
 #include "executors/cpu/kernels/gemv.h"
+#include "executors/cpu/kernels/packed_weights.h"
 #include "executors/cpu/parallel.h"
 #include "executors/cpu/simd/simd.h"
 #include "ops/dequantize.h"
@@ -26,7 +28,7 @@ namespace {
 // (gemm_bench f32 2048x5632 and 11264x2048, 2 threads: 130-165 GFLOP/s, within this machine's
 // noise); chunks let compressed weights be dequantized a chunk at a time.
 constexpr int64_t kGemmChunk = 256;
-// Output columns per GemmQuant call (each repacks its columns' weights once for all tokens).
+// Output columns per GemmQuant call (a multiple of the 16-row packed strip).
 // gemm_bench q8_0/q4_0 T128, 2 threads: 64 columns 740-810 GFLOP/s, 128: 670-765, 256: 660-750.
 constexpr int64_t kGemmQuantChunk = 64;
 
@@ -34,6 +36,7 @@ struct LinearArgs {
   CpuTensor x, w, bias, y;
   int64_t tokens, k, n, row_bytes;
   const Blas* blas = nullptr;
+  std::shared_ptr<const PackedWeight> packed;  // q8_0/q4_0 on AVX-512 VNNI, unless turned off
 };
 
 // Scratch of the T > 1 path: per-thread dequantized or repacked weights, the quantized rows.
@@ -86,9 +89,18 @@ void GemmInt8(const LinearArgs& a, GemmScratch& scratch) {
     QuantizeRowsForDot(a.w.dtype, a.x.f32(), begin, end, &scratch.xq);
   });
   ParallelChunks(a.n, kGemmQuantChunk, [&](int64_t begin, int64_t end) {
-    // GemmQuant declines rows too long for its 32-bit gather offsets (> 128 MiB).
-    if (!GemmQuant(a.w.dtype, a.w.data + begin * a.row_bytes, a.row_bytes, end - begin, scratch.xq, a.y.f32() + begin,
-                   a.n, &scratch.packed.local())) {
+    const uint8_t* packed = nullptr;
+    if (a.packed) {
+      packed = a.packed->bytes.data() + begin / kPackedStripRows * a.packed->strip_bytes;
+    } else {
+      std::vector<uint8_t>& chunk = scratch.packed.local();
+      chunk.resize(PackedStripBytes(a.w.dtype, a.k) * ((end - begin + kPackedStripRows - 1) / kPackedStripRows));
+      if (PackForGemv(a.w.dtype, a.w.data + begin * a.row_bytes, a.row_bytes, a.k, end - begin, chunk.data())) {
+        packed = chunk.data();
+      }
+    }
+    // PackForGemv declines rows too long for its 32-bit gather offsets (> 128 MiB).
+    if (packed == nullptr || !GemmQuant(a.w.dtype, packed, end - begin, scratch.xq, a.y.f32() + begin, a.n)) {
       SgemmColumns(a, scratch, begin, end);
     }
     AddBias(a, begin, end);
@@ -124,7 +136,10 @@ absl::StatusOr<CpuKernel> BindLinear(const BindContext& ctx) {
   }
   ANVIL_ASSIGN_OR_RETURN(a.blas, LoadBlas());
   auto scratch = std::make_shared<GemmScratch>();
-  if (QuantizedWeights(a)) scratch->xq.Resize(a.tokens, a.k);
+  if (QuantizedWeights(a)) {
+    scratch->xq.Resize(a.tokens, a.k);
+    a.packed = PackedForGemv(a.w, a.n, a.k, ctx.plan_resources);
+  }
   return CpuKernel([a, scratch](const StepState&) {
     Gemm(a, *scratch);
     return absl::OkStatus();

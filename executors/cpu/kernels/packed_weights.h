@@ -1,10 +1,10 @@
-// q8_0/q4_0 matmul weights repacked for the decode GEMV (simd/gemv_packed.cc), as llama.cpp
-// repacks quantized weights for its CPU kernels. A weight is packed once per process and shared
-// by every plan that binds it (concurrent sessions of one model hold one copy); the copy lives
-// while some plan holds it (BindContext::plan_resources). The file's bytes stay mapped and are
-// still used by every other path (prefill, embedding lookups, Vulkan); the copy costs the weight's
+// q8_0/q4_0 matmul weights repacked for the decode GEMV and the prefill GEMM (simd/gemv_packed.cc,
+// simd/gemm_quant.cc), as llama.cpp repacks quantized weights for its CPU kernels. A weight is
+// packed once per process and shared by every plan that binds it (concurrent sessions of one model
+// hold one copy); the copy lives while some plan holds it (BindContext::plan_resources). The file's
+// bytes stay mapped for the other paths (embedding lookups, Vulkan); the copy costs the weight's
 // size in anonymous memory. ANVIL_CPU_REPACK=0 in the environment turns packing off (decode then
-// reads the file's layout).
+// reads the file's layout, prefill packs each chunk as it goes).
 #pragma once
 
 #include <cstdint>

@@ -53,18 +53,8 @@ struct QuantizedRows {
 // has sized; disjoint ranges may run in parallel.
 void QuantizeRowsForDot(DType weight_dtype, const float* x, int64_t first, int64_t last, QuantizedRows* out);
 
-// The prefill product in integers: y[t * ldy + r] = dot(row r, token t of x) for weight rows
-// [0, rows) of a q8_0/q4_0 matrix at `w` and every token of `x` (QuantizeRowsForDot with the same
-// dtype). Each row and token is DotRows' arithmetic (exact int32 block dots, f32 scales) up to
-// the order of the f32 sums. Returns false, computing nothing, where this CPU's target has no
-// such kernel (HasGemmQuant() is false: everything below AVX-512 VNNI). `scratch` holds the
-// repacked weights and is reused between calls.
-bool HasGemmQuant();
-bool GemmQuant(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows, const QuantizedRows& x, float* y,
-               int64_t ldy, std::vector<uint8_t>* scratch);
-
-// q8_0/q4_0 weights repacked for the decode GEMV (simd/gemv_packed.cc), AVX-512 VNNI only:
-// strips of 16 rows, PackedStripBytes each (the file's size for those rows; the last strip is
+// q8_0/q4_0 weights repacked for the decode GEMV and GemmQuant (simd/gemv_packed.cc), AVX-512
+// VNNI only: strips of 16 rows, PackedStripBytes each (the file's size for those rows; the last strip is
 // padded with zero rows). PackForGemv writes all strips of `rows` rows to `out`; DotPackedRows
 // computes y[r] = dot(row r, x) for rows [0, rows) from packed strips at `packed` (a strip
 // boundary), the arithmetic of DotRows up to the order of the f32 sums. Both return false,
@@ -73,6 +63,16 @@ inline constexpr int64_t kPackedStripRows = 16;
 int64_t PackedStripBytes(DType dtype, int64_t k);
 bool PackForGemv(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, int64_t rows, uint8_t* out);
 bool DotPackedRows(DType dtype, const uint8_t* packed, const QuantizedVector& x, int64_t rows, float* y);
+
+// The prefill product in integers: y[t * ldy + r] = dot(row r, token t of x) for rows [0, rows)
+// of a q8_0/q4_0 weight packed by PackForGemv (strips from a strip boundary) and every token of
+// `x` (QuantizeRowsForDot with the same dtype). Each row and token is DotRows' arithmetic (exact
+// int32 block dots, f32 scales) up to the order of the f32 sums. Returns false, computing
+// nothing, where this CPU's target has no such kernel (HasGemmQuant() is false: everything below
+// AVX-512 VNNI).
+bool HasGemmQuant();
+bool GemmQuant(DType dtype, const uint8_t* packed, int64_t rows, const QuantizedRows& x, float* y,
+               int64_t ldy);
 
 // y[r] = dot(row r, x) for rows [0, rows) of a `dtype` weight matrix starting at `w` with
 // `row_bytes` per row of k values. f32/f16/bf16 read `x`; q8_0/q4_0 read `xq` (from
