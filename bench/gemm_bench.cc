@@ -1,7 +1,7 @@
 // Prefill GEMM (T > 1 linear) at real shapes, per weight dtype: the CPU executor's kernel as a
-// prefill step runs it (TBB over chunks of output columns; q8_0/q4_0 in int8 on AVX-512 VNNI,
-// otherwise OpenBLAS inside with compressed weights dequantized chunk by chunk), and OpenBLAS
-// alone on the same f32 shapes as the baseline.
+// prefill step runs it (TBB over chunks of output columns; on AVX-512, q8_0/q4_0 in int8 (VNNI)
+// and f32/f16/bf16 through GemmFloat; otherwise OpenBLAS inside with compressed weights
+// dequantized chunk by chunk), and OpenBLAS alone on the same f32 shapes as the baseline.
 // Reports FLOP/s.
 //
 //   build/bench/gemm_bench --benchmark_filter='f32'

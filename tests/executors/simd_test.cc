@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "executors/cpu/kernels/packed_weights.h"
@@ -194,6 +195,62 @@ TEST_P(SimdTest, GemmQuantMatchesDotRowsForEveryToken) {
       }
     }
   }
+}
+
+TEST_P(SimdTest, GemmFloatIsTheFmaChainForEveryToken) {
+  // The float GEMM exists on the AVX-512 targets only; elsewhere it computes nothing.
+  const std::string target = SimdTargetName();
+  EXPECT_EQ(HasGemmFloat(), target.rfind("AVX3", 0) == 0);
+  struct Case {
+    int64_t rows, tokens, k;
+  };
+  // Row groups of 12 and their tails, token tiles of 32 with full, half (<= 16) and odd last
+  // tiles, k within one block of 256, several blocks, and tails of 16.
+  for (Case c : {Case{1, 1, 1}, Case{12, 32, 16}, Case{13, 33, 37}, Case{11, 16, 256}, Case{37, 17, 300},
+                 Case{25, 70, 600}, Case{96, 5, 64}, Case{24, 48, 513}}) {
+    for (DType dtype : {DType::kF32, DType::kF16, DType::kBF16}) {
+      SCOPED_TRACE(std::string(DTypeName(dtype)) + " rows=" + std::to_string(c.rows) + " tokens=" +
+                   std::to_string(c.tokens) + " k=" + std::to_string(c.k));
+      const Matrix w = MakeMatrix(dtype, c.rows, c.k, 5 * c.rows + c.k);
+      const std::vector<float> x = RandomValues(c.tokens * c.k, 7 * c.tokens + c.k);
+      InterleavedRows xi;
+      xi.Resize(c.tokens, c.k);
+      const int64_t tiles = (c.tokens + kGemmFloatTileTokens - 1) / kGemmFloatTileTokens;
+      InterleaveRowsForGemm(x.data(), 0, 1, &xi);  // in two calls, as threads would
+      InterleaveRowsForGemm(x.data(), 1, tiles, &xi);
+      for (int64_t t = 0; t < tiles * kGemmFloatTileTokens; ++t) {
+        for (int64_t j = 0; j < c.k; ++j) {
+          const float value = xi.values[((t / kGemmFloatTileTokens) * c.k + j) * kGemmFloatTileTokens +
+                                        t % kGemmFloatTileTokens];
+          ASSERT_EQ(value, t < c.tokens ? x[t * c.k + j] : 0.0f) << "token " << t << " value " << j;
+        }
+      }
+      const int64_t ldy = c.rows + 3;  // columns past `rows` must stay untouched
+      constexpr float kUntouched = 12345.0f;
+      std::vector<float> y(c.tokens * ldy, kUntouched);
+      std::vector<float> scratch;
+      const bool ran = GemmFloat(dtype, w.bytes.data(), w.row_bytes, c.rows, xi, &scratch, y.data(), ldy);
+      ASSERT_EQ(ran, HasGemmFloat());
+      for (int64_t t = 0; t < c.tokens; ++t) {
+        for (int64_t r = 0; r < ldy; ++r) {
+          const float got = y[t * ldy + r];
+          if (!ran || r >= c.rows) {
+            EXPECT_EQ(got, kUntouched) << "token " << t << " column " << r;
+            continue;
+          }
+          float expected = 0.0f;
+          for (int64_t j = 0; j < c.k; ++j) expected = std::fma(w.values[r * c.k + j], x[t * c.k + j], expected);
+          ASSERT_EQ(got, expected) << "token " << t << " row " << r;
+        }
+      }
+    }
+  }
+  // A quantized weight is not its business.
+  InterleavedRows xi;
+  xi.Resize(2, 32);
+  std::vector<float> scratch, y(2);
+  const Matrix q = MakeMatrix(DType::kQ8_0, 1, 32, 1);
+  EXPECT_FALSE(GemmFloat(DType::kQ8_0, q.bytes.data(), q.row_bytes, 1, xi, &scratch, y.data(), 1));
 }
 
 TEST_P(SimdTest, PackedGemvMatchesDotRows) {

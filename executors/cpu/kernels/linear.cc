@@ -3,9 +3,13 @@
 //   T > 1: q8_0/q4_0 weights on CPUs with AVX-512 VNNI: the activation rows are quantized once
 //          (as the GEMV quantizes its vector) and GemmQuant multiplies in int8 per fixed chunk of
 //          output columns, from the plan's packed copy of the weight (packed_weights.h) or, with
-//          packing turned off, a chunk packed on the spot. Otherwise OpenBLAS sgemm per fixed chunk of output columns (OpenBLAS
-//          runs single-threaded inside TBB tasks; the chunking does the parallelism), weights
-//          that are not f32 dequantized chunk by chunk into a per-thread buffer.
+//          packing turned off, a chunk packed on the spot.
+//          f32 (T >= 16), f16 and bf16 weights on CPUs with AVX-512: the activation rows are
+//          interleaved once and GemmFloat multiplies per fixed chunk of output columns, widening
+//          the weights block by block (no f32 copy of the matrix).
+//          Otherwise OpenBLAS sgemm per fixed chunk of output columns (OpenBLAS runs
+//          single-threaded inside TBB tasks; the chunking does the parallelism), weights that are
+//          not f32 dequantized chunk by chunk into a per-thread buffer.
 // Per-thread buffers are allocated on first use and reused.
 #include <cblas.h>  // the CBLAS constants; the functions come from LoadBlas()
 
@@ -28,6 +32,13 @@ namespace {
 // (gemm_bench f32 2048x5632 and 11264x2048, 2 threads: 130-165 GFLOP/s, within this machine's
 // noise); chunks let compressed weights be dequantized a chunk at a time.
 constexpr int64_t kGemmChunk = 256;
+// Output columns per GemmFloat call (a multiple of its 12-row groups).
+constexpr int64_t kGemmFloatChunk = 96;
+// GemmFloat computes tokens in tiles of 32 (16 for a last tile), so a handful of tokens pays for
+// 16. For f32 weights fewer tokens than this go through sgemm instead (anvil bench tinyllama f32:
+// pp8 through sgemm 24.8 tok/s, pp16 through GemmFloat 55.7); f16/bf16 always take GemmFloat,
+// as sgemm would need them dequantized first (pp8 f16: 17.3 tok/s through sgemm).
+constexpr int64_t kGemmFloatMinTokensF32 = 16;
 // Output columns per GemmQuant call (a multiple of the 16-row packed strip).
 // gemm_bench q8_0/q4_0 T128, 2 threads: 64 columns 740-810 GFLOP/s, 128: 670-765, 256: 660-750.
 constexpr int64_t kGemmQuantChunk = 64;
@@ -37,6 +48,7 @@ struct LinearArgs {
   int64_t tokens, k, n, row_bytes;
   const Blas* blas = nullptr;
   std::shared_ptr<const PackedWeight> packed;  // q8_0/q4_0 on AVX-512 VNNI, unless turned off
+  bool gemm_float = false;                     // f32/f16/bf16 through GemmFloat
 };
 
 // Scratch of the T > 1 path: per-thread dequantized or repacked weights, the quantized rows.
@@ -44,6 +56,7 @@ struct GemmScratch {
   tbb::enumerable_thread_specific<std::vector<float>> tiles;
   tbb::enumerable_thread_specific<std::vector<uint8_t>> packed;
   QuantizedRows xq;
+  InterleavedRows xi;
 };
 
 void AddBias(const LinearArgs& a, int64_t begin, int64_t end) {
@@ -107,8 +120,21 @@ void GemmInt8(const LinearArgs& a, GemmScratch& scratch) {
   });
 }
 
+void GemmWide(const LinearArgs& a, GemmScratch& scratch) {
+  const int64_t tiles = (a.tokens + kGemmFloatTileTokens - 1) / kGemmFloatTileTokens;
+  ParallelChunks(tiles, 1, [&](int64_t begin, int64_t end) { InterleaveRowsForGemm(a.x.f32(), begin, end, &scratch.xi); });
+  ParallelChunks(a.n, kGemmFloatChunk, [&](int64_t begin, int64_t end) {
+    if (!GemmFloat(a.w.dtype, a.w.data + begin * a.row_bytes, a.row_bytes, end - begin, scratch.xi,
+                   &scratch.tiles.local(), a.y.f32() + begin, a.n)) {
+      SgemmColumns(a, scratch, begin, end);
+    }
+    AddBias(a, begin, end);
+  });
+}
+
 void Gemm(const LinearArgs& a, GemmScratch& scratch) {
   if (QuantizedWeights(a) && HasGemmQuant()) return GemmInt8(a, scratch);
+  if (a.gemm_float) return GemmWide(a, scratch);
   ParallelChunks(a.n, kGemmChunk, [&](int64_t begin, int64_t end) {
     SgemmColumns(a, scratch, begin, end);
     AddBias(a, begin, end);
@@ -139,6 +165,9 @@ absl::StatusOr<CpuKernel> BindLinear(const BindContext& ctx) {
   if (QuantizedWeights(a)) {
     scratch->xq.Resize(a.tokens, a.k);
     a.packed = PackedForGemv(a.w, a.n, a.k, ctx.plan_resources);
+  } else if ((a.w.dtype != DType::kF32 || a.tokens >= kGemmFloatMinTokensF32) && HasGemmFloat()) {
+    a.gemm_float = true;
+    scratch->xi.Resize(a.tokens, a.k);
   }
   return CpuKernel([a, scratch](const StepState&) {
     Gemm(a, *scratch);

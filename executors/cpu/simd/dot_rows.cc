@@ -35,9 +35,6 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Software prefetch distance along a weight row. The hardware prefetcher alone restarts at every
 // 4 KiB page, and interleaved rows touch several pages at once (gemv_bench: f16 +15% at 512 B).
 constexpr int64_t kPrefetchBytes = 512;
-// One row at a time (the integer path) reads a single stream; it gains up to 4 KiB ahead
-// (gemv_bench q4_0 5632x2048, 2 threads: 13.1 GiB/s at 512 B, 18.3 GiB/s at 4 KiB).
-constexpr int64_t kQuantPrefetchBytes = 4096;
 
 inline uint16_t LoadU16(const uint8_t* p) {
   uint16_t v;
@@ -169,6 +166,10 @@ void SplitEvenOddImpl(const float* x, int64_t k, float* out) {
 // ---- quantized weights ---------------------------------------------------------------------
 
 #if HWY_TARGET == HWY_AVX3_DL
+
+// One row at a time (the integer path) reads a single stream; it gains up to 4 KiB ahead
+// (gemv_bench q4_0 5632x2048, 2 threads: 13.1 GiB/s at 512 B, 18.3 GiB/s at 4 KiB).
+constexpr int64_t kQuantPrefetchBytes = 4096;
 
 // Two blocks per 512-bit register. One load brings a pair of blocks; byte and word permutes
 // (AVX-512 VBMI) put the 64 codes in activation order and the two f16 scales in the lanes their

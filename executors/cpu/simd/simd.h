@@ -74,6 +74,26 @@ bool HasGemmQuant();
 bool GemmQuant(DType dtype, const uint8_t* packed, int64_t rows, const QuantizedRows& x, float* y,
                int64_t ldy);
 
+// The prefill product of f32/f16/bf16 weights (simd/gemm_float.cc), AVX-512 only. The activation
+// rows are interleaved once per call: per tile of kGemmFloatTileTokens tokens, [k][tile] (tokens
+// past `tokens` zero). InterleaveRowsForGemm fills tiles [first, last) of `out` (Resize first;
+// disjoint ranges may run in parallel). GemmFloat computes y[t * ldy + r] = dot(row r, token t)
+// for rows [0, rows) of a weight with `row_bytes` per row and every token of `x`: one f32 FMA
+// chain per output in k order from zero, equal to the scalar fmaf loop over the widened weights
+// whatever rows a call covers. `scratch` is resized as needed (no allocation once big enough).
+// Returns false, computing nothing, for other dtypes and where this CPU's target has no such
+// kernel (HasGemmFloat() is false: everything below AVX-512).
+inline constexpr int64_t kGemmFloatTileTokens = 32;
+struct InterleavedRows {
+  int64_t tokens = 0, k = 0;
+  std::vector<float> values;  // [tiles][k][kGemmFloatTileTokens]
+  void Resize(int64_t tokens, int64_t k);
+};
+void InterleaveRowsForGemm(const float* x, int64_t first_tile, int64_t last_tile, InterleavedRows* out);
+bool HasGemmFloat();
+bool GemmFloat(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows, const InterleavedRows& x,
+               std::vector<float>* scratch, float* y, int64_t ldy);
+
 // y[r] = dot(row r, x) for rows [0, rows) of a `dtype` weight matrix starting at `w` with
 // `row_bytes` per row of k values. f32/f16/bf16 read `x`; q8_0/q4_0 read `xq` (from
 // QuantizeForDot with the same dtype).

@@ -1,0 +1,229 @@
+// GemmFloat (simd.h): the prefill product of f32/f16/bf16 weights with many activation rows, for
+// every Highway target. The AVX-512 targets have it; elsewhere GemmFloatImpl reports false and
+// prefill goes through OpenBLAS sgemm instead.
+//
+// Shape of the computation (BLIS-style, with the roles chosen so the weights need no transpose):
+// tokens run along the vector lanes and weights are broadcast. The activation is interleaved
+// once per call (InterleaveRowsForGemm: per tile of 32 tokens, [k][32]); per block of kBlockK
+// values the caller's rows are widened to f32 rows in a scratch buffer (a plain convert, no
+// transpose); the micro-kernel takes 12 rows x 32 tokens (24 accumulators; per k two vector
+// loads, twelve broadcasts and 24 FMAs) with the 12 rows' block (12 KiB) staying in L1 while the
+// interleaved activation streams from L2. Results go to a [row][token] scratch and are
+// transposed into y once per call.
+//
+// Each output is one FMA chain in k order starting from zero (blocks continue the chain through
+// the scratch), so it equals the scalar fmaf loop over the widened weights bit for bit, for any
+// split of rows or tokens.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "executors/cpu/simd/gemm_float.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+// foreach_target re-includes this file once per target; what follows is per target.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "executors/cpu/simd/simd.h"
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace anvil::cpu {
+namespace HWY_NAMESPACE {
+
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+
+// Helpers have internal linkage: the per-target namespace is shared with the other kernel files.
+namespace {
+
+constexpr int kTile = static_cast<int>(kGemmFloatTileTokens);  // two vectors of tokens
+constexpr int kGroupRows = 12;
+// Values of k per block. gemm_bench f16 T128, 2 threads: 256 and 512 measured alike, 128 lower.
+constexpr int kBlockK = 256;
+
+template <DType kType>
+constexpr int64_t kValueBytes = kType == DType::kF32 ? 4 : 2;
+
+// Rows [0, rows) of the weight, values [k0, k0 + kc), widened into out[r * kBlockK + j]; rows
+// up to the next multiple of kGroupRows are zero. Each row's next `prefetch` bytes (the next
+// block) are prefetched into L2: a block of a row is too short a stream for the hardware
+// prefetcher.
+template <DType kType>
+void WidenBlock(const uint8_t* w, int64_t row_bytes, int64_t rows, int64_t padded_rows, int64_t k0,
+                int kc, int64_t prefetch, float* out) {
+  const int full = kc & ~15;
+  const __mmask16 tail = static_cast<__mmask16>((1u << (kc - full)) - 1);
+  for (int64_t r = 0; r < rows; ++r) {
+    const uint8_t* next = w + r * row_bytes + (k0 + kc) * kValueBytes<kType>;
+    for (int64_t b = 0; b < prefetch; b += 64)
+      _mm_prefetch(reinterpret_cast<const char*>(next + b), _MM_HINT_T1);
+    float* dst = out + r * kBlockK;
+    if constexpr (kType == DType::kF32) {
+      const float* src = reinterpret_cast<const float*>(w + r * row_bytes) + k0;
+      for (int j = 0; j < full; j += 16) _mm512_store_ps(dst + j, _mm512_loadu_ps(src + j));
+      if (tail) _mm512_store_ps(dst + full, _mm512_maskz_loadu_ps(tail, src + full));
+    } else {
+      const uint16_t* src = reinterpret_cast<const uint16_t*>(w + r * row_bytes) + k0;
+      auto widen = [](__m256i h) {
+        if constexpr (kType == DType::kF16) {
+          return _mm512_cvtph_ps(h);
+        } else {
+          return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+        }
+      };
+      for (int j = 0; j < full; j += 16) {
+        _mm512_store_ps(dst + j,
+                        widen(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j))));
+      }
+      if (tail) _mm512_store_ps(dst + full, widen(_mm256_maskz_loadu_epi16(tail, src + full)));
+    }
+  }
+  for (int64_t r = rows; r < padded_rows; ++r)
+    std::memset(out + r * kBlockK, 0, sizeof(float) * kBlockK);
+}
+
+// c[r * ldc + 16 v + i] (+)= sum over j < kc of w[r * kBlockK + j] * x[j * kTile + 16 v + i] for
+// the group's 12 rows and kVectors x 16 tokens; `accumulate` continues the chains in c.
+template <int kVectors>
+HWY_NOINLINE void MicroKernel(const float* x, const float* w, int kc, float* c, int64_t ldc,
+                              bool accumulate) {
+  __m512 acc[kGroupRows][kVectors];
+  HWY_UNROLL(16)
+  for (int r = 0; r < kGroupRows; ++r) {
+    HWY_UNROLL(16)
+    for (int v = 0; v < kVectors; ++v) {
+      acc[r][v] = accumulate ? _mm512_loadu_ps(c + r * ldc + 16 * v) : _mm512_setzero_ps();
+    }
+  }
+  for (int j = 0; j < kc; ++j) {
+    __m512 xv[kVectors];
+    HWY_UNROLL(16)
+    for (int v = 0; v < kVectors; ++v) xv[v] = _mm512_loadu_ps(x + j * kTile + 16 * v);
+    HWY_UNROLL(16)
+    for (int r = 0; r < kGroupRows; ++r) {
+      const __m512 wv = _mm512_set1_ps(w[r * kBlockK + j]);
+      HWY_UNROLL(16)
+      for (int v = 0; v < kVectors; ++v) acc[r][v] = _mm512_fmadd_ps(xv[v], wv, acc[r][v]);
+    }
+  }
+  HWY_UNROLL(16)
+  for (int r = 0; r < kGroupRows; ++r) {
+    HWY_UNROLL(16)
+    for (int v = 0; v < kVectors; ++v) _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
+  }
+}
+
+template <DType kType>
+void GemmFloatTyped(const uint8_t* w, int64_t row_bytes, int64_t rows, const InterleavedRows& x,
+                    std::vector<float>* scratch, float* y, int64_t ldy) {
+  const int64_t k = x.k, tiles = (x.tokens + kTile - 1) / kTile, ldc = tiles * kTile;
+  const int64_t padded_rows = (rows + kGroupRows - 1) / kGroupRows * kGroupRows;
+  // The widened block, then the [row][token] results; 64-byte aligned for the block's stores.
+  const size_t block_floats = padded_rows * kBlockK;
+  scratch->resize(block_floats + padded_rows * ldc + 16);
+  float* block = scratch->data();
+  block += (16 - reinterpret_cast<uintptr_t>(block) / sizeof(float) % 16) % 16;
+  float* c = block + block_floats;
+  // The last tile takes one vector of tokens when 16 or fewer are left.
+  const bool half_last = x.tokens - (tiles - 1) * kTile <= 16;
+  for (int64_t k0 = 0; k0 < k; k0 += kBlockK) {
+    const int kc = static_cast<int>(std::min<int64_t>(kBlockK, k - k0));
+    const int64_t next = std::min<int64_t>(kBlockK, k - k0 - kc) * kValueBytes<kType>;
+    WidenBlock<kType>(w, row_bytes, rows, padded_rows, k0, kc, next, block);
+    for (int64_t g = 0; g < padded_rows; g += kGroupRows) {
+      for (int64_t t = 0; t < tiles; ++t) {
+        const float* xt = x.values.data() + (t * k + k0) * kTile;
+        float* ct = c + g * ldc + t * kTile;
+        if (t + 1 == tiles && half_last) {
+          MicroKernel<1>(xt, block + g * kBlockK, kc, ct, ldc, k0 > 0);
+        } else {
+          MicroKernel<2>(xt, block + g * kBlockK, kc, ct, ldc, k0 > 0);
+        }
+      }
+    }
+  }
+  // Scalar: 16 x 16 vector transposes measured alike (gemm_bench, within noise).
+  for (int64_t t = 0; t < x.tokens; ++t) {
+    for (int64_t r = 0; r < rows; ++r) y[t * ldy + r] = c[r * ldc + t];
+  }
+}
+
+}  // namespace
+
+bool HasGemmFloatImpl() { return true; }
+
+bool GemmFloatImpl(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows,
+                   const InterleavedRows* x, std::vector<float>* scratch, float* y, int64_t ldy) {
+  switch (dtype) {
+    case DType::kF32:
+      GemmFloatTyped<DType::kF32>(w, row_bytes, rows, *x, scratch, y, ldy);
+      return true;
+    case DType::kF16:
+      GemmFloatTyped<DType::kF16>(w, row_bytes, rows, *x, scratch, y, ldy);
+      return true;
+    case DType::kBF16:
+      GemmFloatTyped<DType::kBF16>(w, row_bytes, rows, *x, scratch, y, ldy);
+      return true;
+    default:
+      return false;
+  }
+}
+
+#else
+
+bool HasGemmFloatImpl() { return false; }
+
+bool GemmFloatImpl(DType, const uint8_t*, int64_t, int64_t, const InterleavedRows*,
+                   std::vector<float>*, float*, int64_t) {
+  return false;
+}
+
+#endif
+
+}  // namespace HWY_NAMESPACE
+}  // namespace anvil::cpu
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace anvil::cpu {
+
+HWY_EXPORT(HasGemmFloatImpl);
+HWY_EXPORT(GemmFloatImpl);
+
+void InterleavedRows::Resize(int64_t new_tokens, int64_t new_k) {
+  tokens = new_tokens;
+  k = new_k;
+  values.resize((tokens + kGemmFloatTileTokens - 1) / kGemmFloatTileTokens * kGemmFloatTileTokens *
+                k);
+}
+
+void InterleaveRowsForGemm(const float* x, int64_t first_tile, int64_t last_tile,
+                           InterleavedRows* out) {
+  constexpr int64_t kTile = kGemmFloatTileTokens;
+  const int64_t k = out->k;
+  for (int64_t tile = first_tile; tile < last_tile; ++tile) {
+    float* dst = out->values.data() + tile * k * kTile;
+    const int64_t tokens = std::min(kTile, out->tokens - tile * kTile);
+    // 16 values of each token at a time, so reads and writes both stay within a few lines.
+    for (int64_t j0 = 0; j0 < k; j0 += 16) {
+      const int64_t j1 = std::min(k, j0 + 16);
+      for (int64_t t = 0; t < kTile; ++t) {
+        if (t < tokens) {
+          const float* src = x + (tile * kTile + t) * k;
+          for (int64_t j = j0; j < j1; ++j) dst[j * kTile + t] = src[j];
+        } else {
+          for (int64_t j = j0; j < j1; ++j) dst[j * kTile + t] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+bool HasGemmFloat() { return HWY_DYNAMIC_DISPATCH(HasGemmFloatImpl)(); }
+
+bool GemmFloat(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows,
+               const InterleavedRows& x, std::vector<float>* scratch, float* y, int64_t ldy) {
+  return HWY_DYNAMIC_DISPATCH(GemmFloatImpl)(dtype, w, row_bytes, rows, &x, scratch, y, ldy);
+}
+
+}  // namespace anvil::cpu
+#endif  // HWY_ONCE
