@@ -40,9 +40,11 @@ template <DType kType>
 constexpr int kCodeVectors = kType == DType::kQ8_0 ? 8 : 4;
 
 // Software prefetch distance within a strip (a strip streams like one long row). gemv_bench
-// 32000x2048, 2 threads, noisy: none 16.7-24.6 GB/s, 1-2 KiB 16.7-25.5, 4 KiB 18.8-26.9; with
-// four strips in lockstep 1, 4 and 16 KiB measured alike (19-28 GB/s).
-constexpr int64_t kPrefetchBytes = 4096;
+// (32000x2048 fits this machine's L3) could not tell distances apart; end to end it can:
+// `anvil bench --synthetic tinyllama-1.1b --dtype q4_0 -p 0 -n 128 -r 3`, two rounds, tok/s:
+// none 42.7/42.7, 1 KiB 47.6/47.8, 1.5 KiB 47.9/48.3, 2 KiB 48.5/48.5, 3 KiB 46.3/47.8,
+// 4 KiB 47.2/48.0, 8 KiB 45.3/46.1 (q8_0 alike at 2 and 4 KiB: 28.1-28.3).
+constexpr int64_t kPrefetchBytes = 2048;
 
 template <DType kType>
 ANVIL_VNNI void PackGemvStrip(const uint8_t* w, int64_t row_bytes, int64_t blocks, int rows,
