@@ -44,7 +44,10 @@ void Linear(std::vector<OpCase>& cases) {
   struct Shape {
     int64_t tokens, k, n;
   };
-  for (Shape s : {Shape{1, 64, 64}, Shape{1, 67, 131}, Shape{5, 67, 131}, Shape{9, 256, 300}, Shape{1, 2048, 64}}) {
+  // T = 40: the CPU's own prefill GEMM (16+ tokens: a tile of 32 and a half tile, a k tail, a
+  // chunk of 96 rows and a partial one).
+  for (Shape s : {Shape{1, 64, 64}, Shape{1, 67, 131}, Shape{5, 67, 131}, Shape{9, 256, 300}, Shape{1, 2048, 64},
+                  Shape{40, 67, 131}}) {
     for (bool bias : {false, true}) {
       OpCase c{absl::StrCat("linear_T", s.tokens, "_K", s.k, "_N", s.n, bias ? "_bias" : ""), "linear",
                {In({s.tokens, s.k}), W(DType::kF32, {s.n, s.k})}};
@@ -55,7 +58,7 @@ void Linear(std::vector<OpCase>& cases) {
   }
   for (DType dtype : {DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0}) {
     // K = 288: an odd number of 32-value blocks; N = 37: a row count that is no multiple of 4.
-    for (Shape s : {Shape{1, 96, 70}, Shape{6, 128, 130}, Shape{1, 288, 37}, Shape{1, 2048, 300}}) {
+    for (Shape s : {Shape{1, 96, 70}, Shape{6, 128, 130}, Shape{1, 288, 37}, Shape{1, 2048, 300}, Shape{20, 288, 100}}) {
       cases.push_back({absl::StrCat("linear_", DTypeName(dtype), "_T", s.tokens, "_K", s.k, "_N", s.n), "linear",
                        {In({s.tokens, s.k}), W(dtype, {s.n, s.k})}, 1, {}, 0, kMatmul});
     }
@@ -67,7 +70,7 @@ void Linear(std::vector<OpCase>& cases) {
                      kExact});
   }
   cases.push_back({"embedding_f32", "embedding", {W(DType::kF32, {50, 33}), Ids(7, 50)}, 1, {}, 0, kExact});
-  for (Shape s : {Shape{1, 64, 2 * 48}, Shape{4, 33, 2 * 7}}) {
+  for (Shape s : {Shape{1, 64, 2 * 48}, Shape{4, 33, 2 * 7}, Shape{17, 33, 2 * 60}}) {
     cases.push_back({absl::StrCat("gate_up_swiglu_T", s.tokens, "_K", s.k, "_F", s.n / 2), "gate_up_swiglu",
                      {In({s.tokens, s.k}), W(DType::kF32, {s.n, s.k})}, 1, {}, 0, kMatmul});
   }
