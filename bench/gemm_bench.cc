@@ -1,11 +1,13 @@
 // Prefill GEMM (T > 1 linear) at real shapes, per weight dtype: the CPU executor's kernel as a
 // prefill step runs it (TBB over chunks of output columns; on AVX-512, q8_0/q4_0 in int8 (VNNI)
 // and f32/f16/bf16 through GemmFloat; otherwise OpenBLAS inside with compressed weights
-// dequantized chunk by chunk), and OpenBLAS alone on the same f32 shapes as the baseline.
+// dequantized chunk by chunk), OpenBLAS alone on the same f32 shapes as the baseline, and
+// `fma_peak`: a loop of independent FMAs, the most FLOP/s this CPU's vector units give.
 // Reports FLOP/s.
 //
 //   build/bench/gemm_bench --benchmark_filter='f32'
 #include <cblas.h>
+#include <immintrin.h>
 
 #include <random>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "executors/cpu/blas.h"
 #include "executors/cpu/kernel.h"
 #include "ops/dequantize.h"
+#include "tbb/parallel_for.h"
 #include "tbb/task_arena.h"
 
 namespace anvil::cpu {
@@ -77,7 +80,65 @@ void BM_OpenBlas(benchmark::State& state, Shape shape) {
                                                 benchmark::Counter::kIsRate);
 }
 
+// The ceiling: independent FMAs (12 accumulators per thread, no memory traffic) on `threads`
+// threads, in AVX-512 where the CPU has it, else AVX2: 16 (or 8) lanes x 2 FLOPs per FMA.
+__attribute__((target("avx512f"))) float FmaLoop512(int64_t iterations) {
+  __m512 acc[12];
+  const __m512 b = _mm512_set1_ps(1.0000001f), c = _mm512_set1_ps(1e-7f);
+#pragma GCC unroll 12
+  for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(static_cast<float>(i));
+  for (int64_t it = 0; it < iterations; ++it) {
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; ++i) acc[i] = _mm512_fmadd_ps(acc[i], b, c);
+  }
+  alignas(64) float lanes[16];
+  float sum = 0;
+  for (int i = 0; i < 12; ++i) {
+    _mm512_store_ps(lanes, acc[i]);
+    for (float v : lanes) sum += v;
+  }
+  return sum;
+}
+__attribute__((target("avx2,fma"))) float FmaLoop256(int64_t iterations) {
+  __m256 acc[12];
+  const __m256 b = _mm256_set1_ps(1.0000001f), c = _mm256_set1_ps(1e-7f);
+#pragma GCC unroll 12
+  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(static_cast<float>(i));
+  for (int64_t it = 0; it < iterations; ++it) {
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], b, c);
+  }
+  alignas(32) float lanes[8];
+  float sum = 0;
+  for (int i = 0; i < 12; ++i) {
+    _mm256_store_ps(lanes, acc[i]);
+    for (float v : lanes) sum += v;
+  }
+  return sum;
+}
+
+void BM_FmaPeak(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (!avx512 && !__builtin_cpu_supports("fma")) {
+    state.SkipWithError("no FMA instructions");
+    return;
+  }
+  constexpr int64_t kIterations = 1 << 22;
+  tbb::task_arena arena(threads);
+  for (auto _ : state) {
+    arena.execute([&] {
+      tbb::parallel_for(0, threads, [&](int) {
+        benchmark::DoNotOptimize(avx512 ? FmaLoop512(kIterations) : FmaLoop256(kIterations));
+      });
+    });
+  }
+  const double flops_per_loop = 12.0 * (avx512 ? 16 : 8) * 2 * kIterations * threads;
+  state.counters["FLOP/s"] = benchmark::Counter(flops_per_loop * state.iterations(), benchmark::Counter::kIsRate);
+}
+
 void Register() {
+  benchmark::RegisterBenchmark("fma_peak", BM_FmaPeak)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
   for (DType dtype : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0}) {
     // TinyLlama's projections at pp128: q/o, fused qkv, fused gate/up, down.
     for (Shape s : {Shape{128, 2048, 2048}, Shape{128, 2560, 2048}, Shape{128, 11264, 2048}, Shape{128, 2048, 5632}}) {
