@@ -43,12 +43,15 @@ constexpr int64_t kGemmFloatMinTokensF32 = 16;
 // gemm_bench q8_0/q4_0 T128, 2 threads: 64 columns 740-810 GFLOP/s, 128: 670-765, 256: 660-750.
 constexpr int64_t kGemmQuantChunk = 64;
 
+// How a T > 1 linear multiplies, chosen once at bind (see the top of this file).
+enum class GemmPath { kInt8, kFloat, kSgemm };
+
 struct LinearArgs {
   CpuTensor x, w, bias, y;
   int64_t tokens, k, n, row_bytes;
   const Blas* blas = nullptr;
-  std::shared_ptr<const PackedWeight> packed;  // q8_0/q4_0 on AVX-512 VNNI, unless turned off
-  bool gemm_float = false;                     // f32/f16/bf16 through GemmFloat
+  GemmPath path = GemmPath::kSgemm;
+  std::shared_ptr<const PackedWeight> packed;  // kInt8: the plan's packed copy, unless turned off
 };
 
 // Scratch of the T > 1 path: per-thread dequantized or repacked weights, the quantized rows.
@@ -66,15 +69,18 @@ void AddBias(const LinearArgs& a, int64_t begin, int64_t end) {
   }
 }
 
-bool QuantizedWeights(const LinearArgs& a) { return a.w.dtype == DType::kQ8_0 || a.w.dtype == DType::kQ4_0; }
+GemmPath ChoosePath(DType dtype, int64_t tokens) {
+  if (dtype == DType::kQ8_0 || dtype == DType::kQ4_0) return HasGemmQuant() ? GemmPath::kInt8 : GemmPath::kSgemm;
+  const bool wide = dtype == DType::kF16 || dtype == DType::kBF16 ||
+                    (dtype == DType::kF32 && tokens >= kGemmFloatMinTokensF32);
+  return wide && HasGemmFloat() ? GemmPath::kFloat : GemmPath::kSgemm;
+}
 
 void RunGemv(const LinearArgs& a, Gemv& gemv) {
   gemv.Prepare(a.x.f32());
   ParallelChunks(a.n, gemv.chunk(), [&](int64_t begin, int64_t end) {
     gemv.Rows(begin, end, a.y.f32() + begin);
-    if (a.bias.data) {
-      for (int64_t r = begin; r < end; ++r) a.y.f32()[r] += a.bias.f32()[r];
-    }
+    AddBias(a, begin, end);
   });
 }
 
@@ -133,8 +139,8 @@ void GemmWide(const LinearArgs& a, GemmScratch& scratch) {
 }
 
 void Gemm(const LinearArgs& a, GemmScratch& scratch) {
-  if (QuantizedWeights(a) && HasGemmQuant()) return GemmInt8(a, scratch);
-  if (a.gemm_float) return GemmWide(a, scratch);
+  if (a.path == GemmPath::kInt8) return GemmInt8(a, scratch);
+  if (a.path == GemmPath::kFloat) return GemmWide(a, scratch);
   ParallelChunks(a.n, kGemmChunk, [&](int64_t begin, int64_t end) {
     SgemmColumns(a, scratch, begin, end);
     AddBias(a, begin, end);
@@ -162,11 +168,11 @@ absl::StatusOr<CpuKernel> BindLinear(const BindContext& ctx) {
   }
   ANVIL_ASSIGN_OR_RETURN(a.blas, LoadBlas());
   auto scratch = std::make_shared<GemmScratch>();
-  if (QuantizedWeights(a)) {
+  a.path = ChoosePath(a.w.dtype, a.tokens);
+  if (a.path == GemmPath::kInt8) {
     scratch->xq.Resize(a.tokens, a.k);
     a.packed = PackedForGemv(a.w, a.n, a.k, ctx.plan_resources);
-  } else if ((a.w.dtype != DType::kF32 || a.tokens >= kGemmFloatMinTokensF32) && HasGemmFloat()) {
-    a.gemm_float = true;
+  } else if (a.path == GemmPath::kFloat) {
     scratch->xi.Resize(a.tokens, a.k);
   }
   return CpuKernel([a, scratch](const StepState&) {

@@ -518,6 +518,19 @@ HWY_EXPORT(DequantizeImpl);
 HWY_EXPORT(StreamReadImpl);
 HWY_EXPORT(TargetNameImpl);
 
+namespace {
+
+// block_bias[b] = the sum of a block's eight lane biases.
+void SumLaneBias(const int32_t* lane_bias, int64_t blocks, int32_t* block_bias) {
+  for (int64_t b = 0; b < blocks; ++b) {
+    int32_t sum = 0;
+    for (int g = 0; g < 8; ++g) sum += lane_bias[b * 8 + g];
+    block_bias[b] = sum;
+  }
+}
+
+}  // namespace
+
 void QuantizeForDot(DType weight_dtype, const float* x, int64_t k, QuantizedVector* out) {
   out->k = k;
   out->q.resize(k);
@@ -528,10 +541,8 @@ void QuantizeForDot(DType weight_dtype, const float* x, int64_t k, QuantizedVect
   out->quad_scale.resize(k / 8);
   HWY_DYNAMIC_DISPATCH(QuantizeBlocksImpl)(weight_dtype == DType::kQ4_0 ? 8 : 128, x, k / kQuantBlock, out->q.data(),
                                            out->scale.data(), out->lane_bias.data());
+  SumLaneBias(out->lane_bias.data(), k / kQuantBlock, out->block_bias.data());
   for (int64_t b = 0; b < k / kQuantBlock; ++b) {
-    int32_t sum = 0;
-    for (int g = 0; g < 8; ++g) sum += out->lane_bias[b * 8 + g];
-    out->block_bias[b] = sum;
     for (int g = 0; g < 8; ++g) out->lane_scale[b * 8 + g] = out->scale[b];
     for (int g = 0; g < 4; ++g) out->quad_scale[b * 4 + g] = out->scale[b];
   }
@@ -552,11 +563,7 @@ void QuantizeRowsForDot(DType weight_dtype, const float* x, int64_t first, int64
     HWY_DYNAMIC_DISPATCH(QuantizeBlocksImpl)(weight_dtype == DType::kQ4_0 ? 8 : 128, x + t * k, blocks,
                                              out->q.data() + t * k, out->scale.data() + t * blocks,
                                              out->lane_bias.data() + t * k / 4);
-    for (int64_t b = 0; b < blocks; ++b) {
-      int32_t sum = 0;
-      for (int g = 0; g < 8; ++g) sum += out->lane_bias[t * k / 4 + b * 8 + g];
-      out->block_bias[t * blocks + b] = sum;
-    }
+    SumLaneBias(out->lane_bias.data() + t * k / 4, blocks, out->block_bias.data() + t * blocks);
   }
 }
 
