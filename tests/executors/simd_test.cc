@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -198,6 +199,7 @@ TEST_P(SimdTest, GemmQuantMatchesDotRowsForEveryToken) {
 }
 
 TEST_P(SimdTest, GemmFloatIsTheFmaChainForEveryToken) {
+  const float kPoison = std::numeric_limits<float>::quiet_NaN();
   // The float GEMM exists on the AVX-512 targets only; elsewhere it computes nothing.
   const std::string target = SimdTargetName();
   EXPECT_EQ(HasGemmFloat(), target.rfind("AVX3", 0) == 0);
@@ -213,8 +215,11 @@ TEST_P(SimdTest, GemmFloatIsTheFmaChainForEveryToken) {
                    std::to_string(c.tokens) + " k=" + std::to_string(c.k));
       const Matrix w = MakeMatrix(dtype, c.rows, c.k, 5 * c.rows + c.k);
       const std::vector<float> x = RandomValues(c.tokens * c.k, 7 * c.tokens + c.k);
+      // Scratch is not zeroed (ScratchVector): poison it, so a read of anything the kernels did
+      // not write shows up as NaN in y.
       InterleavedRows xi;
       xi.Resize(c.tokens, c.k);
+      std::fill(xi.values.begin(), xi.values.end(), kPoison);
       const int64_t tiles = (c.tokens + kGemmFloatTileTokens - 1) / kGemmFloatTileTokens;
       InterleaveRowsForGemm(x.data(), 0, 1, &xi);  // in two calls, as threads would
       InterleaveRowsForGemm(x.data(), 1, tiles, &xi);
@@ -228,7 +233,7 @@ TEST_P(SimdTest, GemmFloatIsTheFmaChainForEveryToken) {
       const int64_t ldy = c.rows + 3;  // columns past `rows` must stay untouched
       constexpr float kUntouched = 12345.0f;
       std::vector<float> y(c.tokens * ldy, kUntouched);
-      std::vector<float> scratch;
+      ScratchVector<float> scratch((c.rows + 12) * (c.tokens + 32) + 12 * 256 + 16, kPoison);
       const bool ran = GemmFloat(dtype, w.bytes.data(), w.row_bytes, c.rows, xi, &scratch, y.data(), ldy);
       ASSERT_EQ(ran, HasGemmFloat());
       for (int64_t t = 0; t < c.tokens; ++t) {
@@ -248,7 +253,8 @@ TEST_P(SimdTest, GemmFloatIsTheFmaChainForEveryToken) {
   // A quantized weight is not its business.
   InterleavedRows xi;
   xi.Resize(2, 32);
-  std::vector<float> scratch, y(2);
+  ScratchVector<float> scratch;
+  std::vector<float> y(2);
   const Matrix q = MakeMatrix(DType::kQ8_0, 1, 32, 1);
   EXPECT_FALSE(GemmFloat(DType::kQ8_0, q.bytes.data(), q.row_bytes, 1, xi, &scratch, y.data(), 1));
 }

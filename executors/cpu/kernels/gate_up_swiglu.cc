@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/scratch_vector.h"
 #include "base/status.h"
 #include "executors/cpu/kernel.h"
 #include "executors/cpu/kernels/gemv.h"
@@ -17,7 +18,7 @@ absl::StatusOr<CpuKernel> BindGateUpSwiglu(const BindContext& ctx) {
   const CpuTensor x = ctx.inputs[0], w = ctx.inputs[1], y = ctx.outputs[0];
   const int64_t tokens = x.dims[0], k = x.dims[1], f = w.dims[0] / 2;
   // The product goes to a [T, 2F] scratch owned by this kernel (T > 1: through the linear kernel).
-  auto product = std::make_shared<std::vector<float>>(tokens * 2 * f);
+  auto product = std::make_shared<ScratchVector<float>>(tokens * 2 * f);
   CpuKernel gemm;
   std::shared_ptr<Gemv> gemv;
   if (tokens == 1) {

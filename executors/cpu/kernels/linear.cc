@@ -15,6 +15,7 @@
 
 #include <vector>
 
+#include "base/scratch_vector.h"
 #include "base/status.h"
 #include "executors/cpu/blas.h"
 #include "executors/cpu/kernel.h"
@@ -56,7 +57,7 @@ struct LinearArgs {
 
 // Scratch of the T > 1 path: per-thread dequantized or repacked weights, the quantized rows.
 struct GemmScratch {
-  tbb::enumerable_thread_specific<std::vector<float>> tiles;
+  tbb::enumerable_thread_specific<ScratchVector<float>> tiles;
   tbb::enumerable_thread_specific<std::vector<uint8_t>> packed;
   QuantizedRows xq;
   InterleavedRows xi;
@@ -91,7 +92,7 @@ void SgemmColumns(const LinearArgs& a, GemmScratch& scratch, int64_t begin, int6
   if (a.w.dtype == DType::kF32) {
     w = a.w.f32() + begin * a.k;
   } else {
-    std::vector<float>& tile = scratch.tiles.local();
+    ScratchVector<float>& tile = scratch.tiles.local();
     tile.resize(cols * a.k);
     for (int64_t r = 0; r < cols; ++r) {
       Dequantize(a.w.dtype, a.w.data + (begin + r) * a.row_bytes, a.k, tile.data() + r * a.k);

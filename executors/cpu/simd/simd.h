@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/dtype.h"
+#include "base/scratch_vector.h"
 
 namespace anvil::cpu {
 
@@ -86,13 +87,13 @@ bool GemmQuant(DType dtype, const uint8_t* packed, int64_t rows, const Quantized
 inline constexpr int64_t kGemmFloatTileTokens = 32;
 struct InterleavedRows {
   int64_t tokens = 0, k = 0;
-  std::vector<float> values;  // [tiles][k][kGemmFloatTileTokens]
+  ScratchVector<float> values;  // [tiles][k][kGemmFloatTileTokens]
   void Resize(int64_t tokens, int64_t k);
 };
 void InterleaveRowsForGemm(const float* x, int64_t first_tile, int64_t last_tile, InterleavedRows* out);
 bool HasGemmFloat();
 bool GemmFloat(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows, const InterleavedRows& x,
-               std::vector<float>* scratch, float* y, int64_t ldy);
+               ScratchVector<float>* scratch, float* y, int64_t ldy);
 
 // y[r] = dot(row r, x) for rows [0, rows) of a `dtype` weight matrix starting at `w` with
 // `row_bytes` per row of k values. f32/f16/bf16 read `x`; q8_0/q4_0 read `xq` (from
