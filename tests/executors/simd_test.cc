@@ -262,7 +262,7 @@ TEST_P(SimdTest, GemmFloatIsTheFmaChainForEveryToken) {
 TEST_P(SimdTest, PackedGemvMatchesDotRows) {
   const bool available = SimdTargetName() == "AVX3_DL";
   for (DType dtype : {DType::kQ8_0, DType::kQ4_0}) {
-    for (int64_t rows : {1, 15, 16, 17, 37, 64}) {
+    for (int64_t rows : {1, 15, 16, 17, 37, 64, 120, 233}) {  // 233: 8 + 4 + 2 + 1 strips
       for (int64_t k : {32, 288, 2048}) {
         SCOPED_TRACE(std::string(DTypeName(dtype)) + " rows=" + std::to_string(rows) + " k=" + std::to_string(k));
         const Matrix w = MakeMatrix(dtype, rows, k, 5 * rows + k);
