@@ -50,11 +50,11 @@ class Gemv {
   // tinyllama-1.1b vs 64 KiB: f16 13.15 -> 13.81 tok/s, q4_0 44.3 -> 46.6; 512 KiB measured the
   // same), but 8 items per matrix where that is between 64 and 256 KiB each, so mid-sized
   // matrices still spread over the threads and tiny ones stay one task. A multiple of 4 rows;
-  // packed, the nearest multiple of 8 strips (128 rows), so every strip goes through the 8-strip
-  // kernel (q4_0 256 rows, q8_0 128: tg128 tinyllama-1.1b q4_0, four rounds A/B in one sitting,
+  // packed, the nearest multiple of kPackedGemvStrips strips (128 rows), so every strip goes
+  // through the 8-strip kernel (q4_0 256 rows, q8_0 128: tg128 tinyllama-1.1b q4_0, four rounds A/B in one sitting,
   // 48.4 -> 50.9 tok/s mean). A row's result never depends on it.
   int64_t chunk() const {
-    const int64_t unit = packed_ ? 8 * kPackedStripRows : 4;
+    const int64_t unit = packed_ ? kPackedGemvStrips * kPackedStripRows : 4;
     const int64_t row_bytes = row_bytes_ > 0 ? row_bytes_ : 1;
     const int64_t eighth = (w_.dims[0] + 7) / 8;
     const int64_t smallest = (int64_t{64} << 10) / row_bytes, largest = (int64_t{256} << 10) / row_bytes;

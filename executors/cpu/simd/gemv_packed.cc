@@ -143,9 +143,10 @@ void DotPacked(const uint8_t* packed, const QuantizedVector& x, int64_t rows, fl
   const int64_t strips = (rows + kRows - 1) / kRows;
   const int last = static_cast<int>(rows - (strips - 1) * kRows);
   int64_t s = 0;
-  for (; s + 8 <= strips; s += 8) {
-    DotStrips<kType, 8>(packed + s * strip_bytes, strip_bytes, x, s + 8 == strips ? last : kRows,
-                        y + s * kRows);
+  for (; s + kPackedGemvStrips <= strips; s += kPackedGemvStrips) {
+    DotStrips<kType, kPackedGemvStrips>(packed + s * strip_bytes, strip_bytes, x,
+                                        s + kPackedGemvStrips == strips ? last : kRows,
+                                        y + s * kRows);
   }
   for (; s + 4 <= strips; s += 4) {
     DotStrips<kType, 4>(packed + s * strip_bytes, strip_bytes, x, s + 4 == strips ? last : kRows,

@@ -61,6 +61,9 @@ void QuantizeRowsForDot(DType weight_dtype, const float* x, int64_t first, int64
 // boundary), the arithmetic of DotRows up to the order of the f32 sums. Both return false,
 // doing nothing, where the CPU's target has no such kernel.
 inline constexpr int64_t kPackedStripRows = 16;
+// DotPackedRows streams this many strips in lockstep (fewer only for a call's last ones); callers
+// that split a matrix into work items do best with whole groups of them.
+inline constexpr int kPackedGemvStrips = 8;
 int64_t PackedStripBytes(DType dtype, int64_t k);
 bool PackForGemv(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, int64_t rows, uint8_t* out);
 bool DotPackedRows(DType dtype, const uint8_t* packed, const QuantizedVector& x, int64_t rows, float* y);
