@@ -28,8 +28,9 @@ struct Shape {
 };
 
 // `cached`: one copy of the weights, read again every iteration (from L2 at small shapes): the
-// kernel's compute ceiling rather than memory bandwidth.
-void BM_Gemv(benchmark::State& state, DType dtype, Shape shape, bool cached) {
+// kernel's compute ceiling rather than memory bandwidth. `tokens` > 1: a linear over that many
+// activation rows (f32/f16/bf16 below 16 tokens: the few-token GEMV, DotRowsTokens).
+void BM_Gemv(benchmark::State& state, DType dtype, Shape shape, bool cached, int64_t tokens) {
   const int threads = static_cast<int>(state.range(0));
   const int64_t matrix_bytes = RowBytes(dtype, shape.k) * shape.n;
   const int64_t copies = cached ? 1 : std::max<int64_t>(2, kWorkingSetBytes / matrix_bytes);
@@ -47,16 +48,16 @@ void BM_Gemv(benchmark::State& state, DType dtype, Shape shape, bool cached) {
     weights.emplace_back(matrix_bytes);
     std::memcpy(weights.back().data(), weights[0].data(), matrix_bytes);
   }
-  std::vector<float> x(shape.k), y(shape.n);
+  std::vector<float> x(tokens * shape.k), y(tokens * shape.n);
   for (float& v : x) v = u(rng);
   Node node;
   node.op = "linear";
   std::vector<CpuKernel> kernels;
   for (AlignedBuffer& w : weights) {
     BindContext ctx{node,
-                    {CpuTensor{DType::kF32, {1, shape.k}, reinterpret_cast<uint8_t*>(x.data())},
+                    {CpuTensor{DType::kF32, {tokens, shape.k}, reinterpret_cast<uint8_t*>(x.data())},
                      CpuTensor{dtype, {shape.n, shape.k}, w.data()}},
-                    {CpuTensor{DType::kF32, {1, shape.n}, reinterpret_cast<uint8_t*>(y.data())}}};
+                    {CpuTensor{DType::kF32, {tokens, shape.n}, reinterpret_cast<uint8_t*>(y.data())}}};
     auto kernel = BindLinear(ctx);
     if (!kernel.ok()) {
       state.SkipWithError(std::string(kernel.status().message()).c_str());
@@ -72,6 +73,8 @@ void BM_Gemv(benchmark::State& state, DType dtype, Shape shape, bool cached) {
     benchmark::DoNotOptimize(y.data());
   }
   state.SetBytesProcessed(state.iterations() * matrix_bytes);
+  state.counters["FLOP/s"] = benchmark::Counter(2.0 * static_cast<double>(state.iterations()) * tokens * shape.n *
+                                                shape.k, benchmark::Counter::kIsRate);
   state.counters["copies"] = static_cast<double>(copies);
 }
 
@@ -137,10 +140,16 @@ void Register() {
   for (DType dtype : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0}) {
     for (Shape s : {Shape{2048, 2048}, Shape{5632, 2048}, Shape{32000, 2048}}) {
       const std::string name = std::string("gemv/") + DTypeName(dtype) + "/" + std::to_string(s.n) + "x" + std::to_string(s.k);
-      benchmark::RegisterBenchmark(name.c_str(), BM_Gemv, dtype, s, false)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
+      benchmark::RegisterBenchmark(name.c_str(), BM_Gemv, dtype, s, false, 1)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
+    }
+    if (dtype == DType::kF32 || dtype == DType::kF16 || dtype == DType::kBF16) {
+      for (int64_t tokens : {2, 4, 8, 15}) {
+        const std::string name = std::string("gemv_tokens/") + DTypeName(dtype) + "/T" + std::to_string(tokens) + "/5632x2048";
+        benchmark::RegisterBenchmark(name.c_str(), BM_Gemv, dtype, Shape{5632, 2048}, false, tokens)->Arg(2)->ArgName("threads")->UseRealTime();
+      }
     }
     const std::string cached = std::string("gemv_cached/") + DTypeName(dtype) + "/256x2048";
-    benchmark::RegisterBenchmark(cached.c_str(), BM_Gemv, dtype, Shape{256, 2048}, true)->Arg(1)->ArgName("threads")->UseRealTime();
+    benchmark::RegisterBenchmark(cached.c_str(), BM_Gemv, dtype, Shape{256, 2048}, true, 1)->Arg(1)->ArgName("threads")->UseRealTime();
     const std::string kernel = std::string("dot_rows/") + DTypeName(dtype) + "/512x2048";
     benchmark::RegisterBenchmark(kernel.c_str(), BM_DotRows, dtype, Shape{512, 2048});
   }

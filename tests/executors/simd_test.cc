@@ -93,6 +93,45 @@ TEST_P(SimdTest, DotRowsMatchesScalarLoops) {
   }
 }
 
+TEST_P(SimdTest, DotRowsTokensIsTheProductForEveryRowAndToken) {
+  for (DType dtype : {DType::kF32, DType::kF16, DType::kBF16}) {
+    // Rows: whole groups of four and the single rows after them; tokens: groups of four and a
+    // short last group; k: vector tails.
+    for (int64_t k : {1, 7, 16, 37, 2048}) {
+      for (int64_t rows : {1, 4, 6, 9}) {
+        for (int64_t tokens : {2, 3, 4, 5, 8}) {
+          SCOPED_TRACE(std::string(DTypeName(dtype)) + " k=" + std::to_string(k) + " rows=" + std::to_string(rows) +
+                       " tokens=" + std::to_string(tokens));
+          const Matrix w = MakeMatrix(dtype, rows, k, 19 + k + rows);
+          const std::vector<float> x = RandomValues(tokens * k, 1000 + 23 * k + tokens);
+          // y has two columns past the rows that the call must leave alone.
+          const int64_t ldy = rows + 2;
+          std::vector<float> y(tokens * ldy, std::numeric_limits<float>::quiet_NaN());
+          ASSERT_TRUE(DotRowsTokens(dtype, w.bytes.data(), w.row_bytes, k, x.data(), tokens, rows, y.data(), ldy));
+          for (int64_t t = 0; t < tokens; ++t) {
+            for (int64_t r = 0; r < rows; ++r) {
+              double exact = 0, magnitude = 0;
+              for (int64_t j = 0; j < k; ++j) {
+                exact += double{w.values[r * k + j]} * x[t * k + j];
+                magnitude += std::fabs(double{w.values[r * k + j]} * x[t * k + j]);
+              }
+              EXPECT_NEAR(y[t * ldy + r], exact, 1e-6 * magnitude + 1e-7) << "row " << r << " token " << t;
+              // A result does not depend on which rows and tokens are computed with it.
+              float alone = std::numeric_limits<float>::quiet_NaN();
+              DotRowsTokens(dtype, w.bytes.data() + r * w.row_bytes, w.row_bytes, k, x.data() + t * k, 1, 1, &alone, 1);
+              EXPECT_EQ(alone, y[t * ldy + r]) << "row " << r << " token " << t;
+            }
+            EXPECT_TRUE(std::isnan(y[t * ldy + rows]) && std::isnan(y[t * ldy + rows + 1])) << "token " << t;
+          }
+        }
+      }
+    }
+  }
+  const Matrix q = MakeMatrix(DType::kQ8_0, 1, 32, 1);
+  float y = 0;
+  EXPECT_FALSE(DotRowsTokens(DType::kQ8_0, q.bytes.data(), q.row_bytes, 32, RandomValues(32, 2).data(), 1, 1, &y, 1));
+}
+
 TEST_P(SimdTest, Bf16SplitMatchesDotRows) {
   const int64_t rows = 9;
   for (int64_t k : {1, 2, 7, 16, 32, 37, 45, 96, 2048}) {

@@ -16,6 +16,19 @@
 
 namespace anvil::cpu {
 
+// Rows per parallel work item of a GEMV-shaped product over `rows` rows of `row_bytes`: about
+// 256 KiB of weights (longer streams, fewer tasks; tg128 tinyllama-1.1b vs 64 KiB: f16 13.15 ->
+// 13.81 tok/s, q4_0 44.3 -> 46.6; 512 KiB measured the same), but 8 items per matrix where that is
+// between 64 and 256 KiB each, so mid-sized matrices still spread over the threads and tiny ones
+// stay one task. Rounded to the nearest multiple of `unit` (at least one unit).
+inline int64_t GemvChunkRows(int64_t rows, int64_t row_bytes, int64_t unit) {
+  if (row_bytes <= 0) row_bytes = 1;
+  const int64_t eighth = (rows + 7) / 8;
+  const int64_t smallest = (int64_t{64} << 10) / row_bytes, largest = (int64_t{256} << 10) / row_bytes;
+  const int64_t chunk = (std::clamp(eighth, smallest, largest) + unit / 2) / unit * unit;
+  return chunk < unit ? unit : chunk;
+}
+
 class Gemv {
  public:
   // `plan_resources`: BindContext's (where the packed copy of q8_0/q4_0 weights is kept).
@@ -46,20 +59,12 @@ class Gemv {
     }
     DotRows(w_.dtype, w_.data + begin * row_bytes_, row_bytes_, k_, x_, &xq_, end - begin, y);
   }
-  // Rows per parallel work item: about 256 KiB of weights (longer streams, fewer tasks; tg128
-  // tinyllama-1.1b vs 64 KiB: f16 13.15 -> 13.81 tok/s, q4_0 44.3 -> 46.6; 512 KiB measured the
-  // same), but 8 items per matrix where that is between 64 and 256 KiB each, so mid-sized
-  // matrices still spread over the threads and tiny ones stay one task. A multiple of 4 rows;
-  // packed, the nearest multiple of kPackedGemvStrips strips (128 rows), so every strip goes
-  // through the 8-strip kernel (q4_0 256 rows, q8_0 128: tg128 tinyllama-1.1b q4_0, four rounds A/B in one sitting,
-  // 48.4 -> 50.9 tok/s mean). A row's result never depends on it.
+  // Rows per parallel work item (GemvChunkRows): a multiple of 4 rows; packed, the nearest multiple
+  // of kPackedGemvStrips strips (128 rows), so every strip goes through the 8-strip kernel (q4_0
+  // 256 rows, q8_0 128: tg128 tinyllama-1.1b q4_0, four rounds A/B in one sitting, 48.4 -> 50.9
+  // tok/s mean). A row's result never depends on it.
   int64_t chunk() const {
-    const int64_t unit = packed_ ? kPackedGemvStrips * kPackedStripRows : 4;
-    const int64_t row_bytes = row_bytes_ > 0 ? row_bytes_ : 1;
-    const int64_t eighth = (w_.dims[0] + 7) / 8;
-    const int64_t smallest = (int64_t{64} << 10) / row_bytes, largest = (int64_t{256} << 10) / row_bytes;
-    const int64_t rows = (std::clamp(eighth, smallest, largest) + unit / 2) / unit * unit;
-    return rows < unit ? unit : rows;
+    return GemvChunkRows(w_.dims[0], row_bytes_, packed_ ? kPackedGemvStrips * kPackedStripRows : 4);
   }
 
  private:

@@ -1,10 +1,12 @@
 // linear: y[T, N] = x[T, K] * W[N, K]^T (+ bias).
 //   T = 1: GEMV over the stored dtype (simd/), output rows in fixed chunks across threads.
-//   T > 1: q8_0/q4_0 weights on CPUs with AVX-512 VNNI: the activation rows are quantized once
+//   T > 1: f32/f16/bf16 weights and at most kTokensGemvMax tokens: a GEMV that reads each weight
+//          row once for all the tokens (DotRowsTokens), output rows in fixed chunks across threads.
+//          q8_0/q4_0 weights on CPUs with AVX-512 VNNI: the activation rows are quantized once
 //          (as the GEMV quantizes its vector) and GemmQuant multiplies in int8 per fixed chunk of
 //          output columns, from the plan's packed copy of the weight (packed_weights.h) or, with
 //          packing turned off, a chunk packed on the spot.
-//          f32 (T >= 16), f16 and bf16 weights on CPUs with AVX-512: the activation rows are
+//          More f32/f16/bf16 tokens on CPUs with AVX-512: the activation rows are
 //          interleaved once and GemmFloat multiplies per fixed chunk of output columns, widening
 //          the weights block by block (no f32 copy of the matrix).
 //          Otherwise OpenBLAS sgemm per fixed chunk of output columns (OpenBLAS runs
@@ -36,16 +38,20 @@ constexpr int64_t kGemmChunk = 256;
 // Output columns per GemmFloat call (a multiple of its 12-row groups).
 constexpr int64_t kGemmFloatChunk = 96;
 // GemmFloat computes tokens in tiles of 32 (16 for a last tile), so a handful of tokens pays for
-// 16. For f32 weights fewer tokens than this go through sgemm instead (anvil bench tinyllama f32:
-// pp8 through sgemm 24.8 tok/s, pp16 through GemmFloat 55.7); f16/bf16 always take GemmFloat,
-// as sgemm would need them dequantized first (pp8 f16: 17.3 tok/s through sgemm).
-constexpr int64_t kGemmFloatMinTokensF32 = 16;
+// 16 (and sgemm, below AVX-512, re-reads small tiles of the weights); up to this many tokens of
+// f32/f16/bf16 weights go through DotRowsTokens instead, which reads each weight once and costs
+// one more pass over cached rows per 4 tokens. `anvil bench --synthetic tinyllama-1.1b`, tok/s
+// before -> after: f32 pp2 7.7 -> 13.8-14.1, pp4 14.8 -> 25.5-26.9, pp8 24.7 -> 43-45 (then
+// sgemm); f16 (file) pp2 10.3-10.9 -> 22.2-22.5, pp4 20.1-21.7 -> 42.5-44.5, pp8 42.8-44.3 -> 61-62;
+// bf16 alike. At 12 tokens (three passes) the two measured alike (gemv_bench gemv_tokens f16
+// 5632x2048: T4 0.95 ms, T8 1.53, T15 2.63; GemmFloat 2.0-2.1 at any T <= 16).
+constexpr int64_t kTokensGemvMax = 8;
 // Output columns per GemmQuant call (a multiple of the 16-row packed strip).
 // gemm_bench q8_0/q4_0 T128, 2 threads: 64 columns 740-810 GFLOP/s, 128: 670-765, 256: 660-750.
 constexpr int64_t kGemmQuantChunk = 64;
 
 // How a T > 1 linear multiplies, chosen once at bind (see the top of this file).
-enum class GemmPath { kInt8, kFloat, kSgemm };
+enum class GemmPath { kTokensGemv, kInt8, kFloat, kSgemm };
 
 struct LinearArgs {
   CpuTensor x, w, bias, y;
@@ -72,9 +78,9 @@ void AddBias(const LinearArgs& a, int64_t begin, int64_t end) {
 
 GemmPath ChoosePath(DType dtype, int64_t tokens) {
   if (dtype == DType::kQ8_0 || dtype == DType::kQ4_0) return HasGemmQuant() ? GemmPath::kInt8 : GemmPath::kSgemm;
-  const bool wide = dtype == DType::kF16 || dtype == DType::kBF16 ||
-                    (dtype == DType::kF32 && tokens >= kGemmFloatMinTokensF32);
-  return wide && HasGemmFloat() ? GemmPath::kFloat : GemmPath::kSgemm;
+  const bool float_weights = dtype == DType::kF32 || dtype == DType::kF16 || dtype == DType::kBF16;
+  if (float_weights && tokens <= kTokensGemvMax) return GemmPath::kTokensGemv;
+  return float_weights && HasGemmFloat() ? GemmPath::kFloat : GemmPath::kSgemm;
 }
 
 void RunGemv(const LinearArgs& a, Gemv& gemv) {
@@ -139,7 +145,16 @@ void GemmWide(const LinearArgs& a, GemmScratch& scratch) {
   });
 }
 
+void GemmTokensGemv(const LinearArgs& a) {
+  ParallelChunks(a.n, GemvChunkRows(a.n, a.row_bytes, 4), [&](int64_t begin, int64_t end) {
+    DotRowsTokens(a.w.dtype, a.w.data + begin * a.row_bytes, a.row_bytes, a.k, a.x.f32(), a.tokens, end - begin,
+                  a.y.f32() + begin, a.n);
+    AddBias(a, begin, end);
+  });
+}
+
 void Gemm(const LinearArgs& a, GemmScratch& scratch) {
+  if (a.path == GemmPath::kTokensGemv) return GemmTokensGemv(a);
   if (a.path == GemmPath::kInt8) return GemmInt8(a, scratch);
   if (a.path == GemmPath::kFloat) return GemmWide(a, scratch);
   ParallelChunks(a.n, kGemmChunk, [&](int64_t begin, int64_t end) {

@@ -113,6 +113,80 @@ void DotFloat(const uint8_t* w, int64_t row_bytes, int64_t k, const float* x, in
   for (; r < rows; ++r) DotFloatRows<T, 1>(w + r * row_bytes, row_bytes, k, x, y + r);
 }
 
+// A GEMV for a few tokens: out[r][t] = dot(row r, xs[t]) for R rows starting at `w` and the
+// kTokens activation rows xs[t], one accumulator per pair, so each weight vector is widened once
+// for all the tokens and each activation vector loaded once for all the rows.
+template <typename T, int R, int kTokens>
+HWY_INLINE void DotFloatRowsTokens(const uint8_t* w, int64_t row_bytes, int64_t k, const float* const* xs,
+                                   float out[R][kTokens]) {
+  const hn::ScalableTag<float> df;
+  const int64_t n = static_cast<int64_t>(hn::Lanes(df));
+  const T* rows[R];
+  hn::Vec<decltype(df)> a[R][kTokens];
+  for (int r = 0; r < R; ++r) {
+    rows[r] = reinterpret_cast<const T*>(w + r * row_bytes);
+    for (int t = 0; t < kTokens; ++t) a[r][t] = hn::Zero(df);
+  }
+  int64_t i = 0;
+  for (; i + n <= k; i += n) {
+    hn::Vec<decltype(df)> wv[R];
+    for (int r = 0; r < R; ++r) {
+      hwy::Prefetch(reinterpret_cast<const uint8_t*>(rows[r] + i) + kPrefetchBytes<T>);
+      wv[r] = LoadAsF32(df, rows[r] + i);
+    }
+    for (int t = 0; t < kTokens; ++t) {
+      const auto xv = hn::LoadU(df, xs[t] + i);
+      for (int r = 0; r < R; ++r) a[r][t] = hn::MulAdd(wv[r], xv, a[r][t]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < kTokens; ++t) {
+      float tail = 0;
+      for (int64_t j = i; j < k; ++j) tail += ToF32(rows[r][j]) * xs[t][j];
+      out[r][t] = hn::GetLane(hn::SumOfLanes(df, a[r][t])) + tail;
+    }
+  }
+}
+
+// Rows four at a time (two below AVX-512, whose sixteen registers could not hold the sixteen
+// accumulators), tokens four at a time; a short last group repeats its last member and drops the
+// copies. Each row group is read from memory once: its later token groups find it in L1/L2.
+template <typename T>
+void DotFloatTokens(const uint8_t* w, int64_t row_bytes, int64_t k, const float* x, int64_t tokens, int64_t rows,
+                    float* y, int64_t ldy) {
+  constexpr int kRows = HWY_MAX_BYTES >= 64 ? 4 : 2, kTokens = 4;
+  for (int64_t r0 = 0; r0 < rows; r0 += kRows) {
+    const int64_t row_count = std::min<int64_t>(kRows, rows - r0);
+    for (int64_t t0 = 0; t0 < tokens; t0 += kTokens) {
+      const float* xs[kTokens];
+      for (int t = 0; t < kTokens; ++t) xs[t] = x + std::min<int64_t>(t0 + t, tokens - 1) * k;
+      float out[kRows][kTokens];
+      if (row_count == kRows) {
+        DotFloatRowsTokens<T, kRows, kTokens>(w + r0 * row_bytes, row_bytes, k, xs, out);
+      } else {
+        // The last rows one at a time, not past the matrix.
+        for (int64_t r = 0; r < row_count; ++r) {
+          DotFloatRowsTokens<T, 1, kTokens>(w + (r0 + r) * row_bytes, row_bytes, k, xs,
+                                            reinterpret_cast<float(*)[kTokens]>(out[r]));
+        }
+      }
+      for (int64_t r = 0; r < row_count; ++r) {
+        for (int64_t t = t0; t < std::min<int64_t>(t0 + kTokens, tokens); ++t) y[t * ldy + r0 + r] = out[r][t - t0];
+      }
+    }
+  }
+}
+
+bool DotRowsTokensImpl(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, const float* x, int64_t tokens,
+                       int64_t rows, float* y, int64_t ldy) {
+  switch (dtype) {
+    case DType::kF32: return DotFloatTokens<float>(w, row_bytes, k, x, tokens, rows, y, ldy), true;
+    case DType::kF16: return DotFloatTokens<hwy::float16_t>(w, row_bytes, k, x, tokens, rows, y, ldy), true;
+    case DType::kBF16: return DotFloatTokens<hwy::bfloat16_t>(w, row_bytes, k, x, tokens, rows, y, ldy), true;
+    default: return false;
+  }
+}
+
 // bf16 rows against x split per 2N values into N even then N odd ones (SplitEvenOdd): a 32-bit
 // lane holds values 2i (low half) and 2i + 1 (high half), so a shift and a mask widen both
 // exactly, with no cross-lane permute (one vector op per 16 weights instead of two).
@@ -511,6 +585,7 @@ HWY_AFTER_NAMESPACE();
 namespace anvil::cpu {
 
 HWY_EXPORT(DotRowsImpl);
+HWY_EXPORT(DotRowsTokensImpl);
 HWY_EXPORT(DotBf16SplitImpl);
 HWY_EXPORT(SplitEvenOddImpl);
 HWY_EXPORT(QuantizeBlocksImpl);
@@ -580,6 +655,11 @@ void DotRowsBf16Split(const uint8_t* w, int64_t row_bytes, int64_t k, const floa
 void DotRows(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, const float* x,
              const QuantizedVector* xq, int64_t rows, float* y) {
   HWY_DYNAMIC_DISPATCH(DotRowsImpl)(dtype, w, row_bytes, k, x, xq, rows, y);
+}
+
+bool DotRowsTokens(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, const float* x, int64_t tokens,
+                   int64_t rows, float* y, int64_t ldy) {
+  return HWY_DYNAMIC_DISPATCH(DotRowsTokensImpl)(dtype, w, row_bytes, k, x, tokens, rows, y, ldy);
 }
 
 void Dequantize(DType dtype, const uint8_t* row, int64_t count, float* out) {
