@@ -40,10 +40,10 @@ constexpr int64_t kGemmFloatChunk = 96;
 // GemmFloat computes tokens in tiles of 32 (16 for a last tile), so a handful of tokens pays for
 // 16 (and sgemm, below AVX-512, re-reads small tiles of the weights); up to this many tokens of
 // f32/f16/bf16 weights go through DotRowsTokens instead, which reads each weight once and costs
-// one more pass over cached rows per 4 tokens. `anvil bench --synthetic tinyllama-1.1b`, tok/s
-// before -> after: f32 pp2 7.7 -> 13.8-14.1, pp4 14.8 -> 25.5-26.9, pp8 24.7 -> 43-45 (then
-// sgemm); f16 (file) pp2 10.3-10.9 -> 22.2-22.5, pp4 20.1-21.7 -> 42.5-44.5, pp8 42.8-44.3 -> 61-62;
-// bf16 alike. At 12 tokens (three passes) the two measured alike (gemv_bench gemv_tokens f16
+// one more pass over cached rows per 4 tokens. `anvil bench --synthetic tinyllama-1.1b`, tok/s,
+// sgemm (f32) or GemmFloat (f16/bf16) -> DotRowsTokens: f32 pp2 7.7 -> 13.8-14.1, pp4 14.8 ->
+// 25.5-26.9, pp8 24.7 -> 43-45; f16 (file) pp2 10.3-10.9 -> 22.2-22.5, pp4 20.1-21.7 -> 42.5-44.5,
+// pp8 42.8-44.3 -> 61-62; bf16 alike. At 12 tokens (three passes) the two measured alike (gemv_bench gemv_tokens f16
 // 5632x2048: T4 0.95 ms, T8 1.53, T15 2.63; GemmFloat 2.0-2.1 at any T <= 16).
 constexpr int64_t kTokensGemvMax = 8;
 // Output columns per GemmQuant call (a multiple of the 16-row packed strip).

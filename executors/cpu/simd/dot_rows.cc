@@ -166,8 +166,7 @@ void DotFloatTokens(const uint8_t* w, int64_t row_bytes, int64_t k, const float*
       } else {
         // The last rows one at a time, not past the matrix.
         for (int64_t r = 0; r < row_count; ++r) {
-          DotFloatRowsTokens<T, 1, kTokens>(w + (r0 + r) * row_bytes, row_bytes, k, xs,
-                                            reinterpret_cast<float(*)[kTokens]>(out[r]));
+          DotFloatRowsTokens<T, 1, kTokens>(w + (r0 + r) * row_bytes, row_bytes, k, xs, &out[r]);
         }
       }
       for (int64_t r = 0; r < row_count; ++r) {

@@ -104,10 +104,13 @@ bool GemmFloat(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows, c
 void DotRows(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, const float* x,
              const QuantizedVector* xq, int64_t rows, float* y);
 
-// DotRows for a few tokens at once: y[t * ldy + r] = DotRows(row r, x + t * k) bit for bit, for
-// rows [0, rows) of an f32/f16/bf16 weight and tokens [0, tokens) of x[tokens, k], reading each
-// row from memory once for all the tokens (prefill of short prompts, where GemmFloat's 16-token
-// tiles would mostly multiply padding). Returns false, computing nothing, for other dtypes.
+// A GEMV for a few tokens: y[t * ldy + r] = dot(row r, x + t * k) for rows [0, rows) of an
+// f32/f16/bf16 weight and tokens [0, tokens) of x[tokens, k], reading each row from memory once
+// for all the tokens (prefill of short prompts, where GemmFloat's 16-token tiles would mostly
+// multiply padding). Widened weights times f32 activations summed in f32 as DotRows does (one
+// vector accumulator per output, so the sums' order differs from DotRows' two); a result never
+// depends on the other rows or tokens of the call. Returns false, computing nothing, for other
+// dtypes.
 bool DotRowsTokens(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t k, const float* x, int64_t tokens,
                    int64_t rows, float* y, int64_t ldy);
 
