@@ -1,6 +1,6 @@
 // linear: y[T, N] = x[T, K] * W[N, K]^T (+ bias).
 //   T = 1: GEMV over the stored dtype (simd/), output rows in fixed chunks across threads.
-//   T > 1: f32/f16/bf16 weights and at most kTokensGemvMax tokens: a GEMV that reads each weight
+//   T > 1: f32/f16/bf16 weights and at most TokensGemvMax tokens: a GEMV that reads each weight
 //          row once for all the tokens (DotRowsTokens), output rows in fixed chunks across threads.
 //          q8_0/q4_0 weights on CPUs with AVX-512 VNNI: the activation rows are quantized once
 //          (as the GEMV quantizes its vector) and GemmQuant multiplies in int8 per fixed chunk of
@@ -40,12 +40,13 @@ constexpr int64_t kGemmFloatChunk = 96;
 // GemmFloat computes tokens in tiles of 32 (16 for a last tile), so a handful of tokens pays for
 // 16 (and sgemm, below AVX-512, re-reads small tiles of the weights); up to this many tokens of
 // f32/f16/bf16 weights go through DotRowsTokens instead, which reads each weight once and costs
-// one more pass over cached rows per 4 tokens. `anvil bench --synthetic tinyllama-1.1b`, tok/s,
-// sgemm (f32) or GemmFloat (f16/bf16) -> DotRowsTokens: f32 pp2 7.7 -> 13.8-14.1, pp4 14.8 ->
-// 25.5-26.9, pp8 24.7 -> 43-45; f16 (file) pp2 10.3-10.9 -> 22.2-22.5, pp4 20.1-21.7 -> 42.5-44.5,
-// pp8 42.8-44.3 -> 61-62; bf16 alike. At 12 tokens (three passes) the two measured alike (gemv_bench gemv_tokens f16
-// 5632x2048: T4 0.95 ms, T8 1.53, T15 2.63; GemmFloat 2.0-2.1 at any T <= 16).
-constexpr int64_t kTokensGemvMax = 8;
+// one more pass over cached rows per 4 tokens. `anvil bench` tinyllama-1.1b, tok/s, sgemm (f32)
+// or GemmFloat (f16/bf16) -> DotRowsTokens: f32 pp2 7.7 -> 13.8-14.1, pp4 14.8 -> 25.5-26.9, pp8
+// 24.7 -> 43-45; f16 pp2 10.3-10.9 -> 22.2-22.5, pp4 20.1-21.7 -> 42.5-44.5, pp8 42.8-44.3 ->
+// 61-62; bf16 alike. The crossover, GemmFloat -> DotRowsTokens alternated twice: f16 pp9 45-49 ->
+// 54-55, pp12 64 -> 72-73, pp16 82-86 -> 78; f32 (4-byte weights cost GemmFloat more) pp16 56-60 ->
+// 63-64, pp20 54-56 -> 69, pp24 66-67 -> 73-74, pp32 87-88 -> 81.
+int64_t TokensGemvMax(DType dtype) { return dtype == DType::kF32 ? 24 : 12; }
 // Output columns per GemmQuant call (a multiple of the 16-row packed strip).
 // gemm_bench q8_0/q4_0 T128, 2 threads: 64 columns 740-810 GFLOP/s, 128: 670-765, 256: 660-750.
 constexpr int64_t kGemmQuantChunk = 64;
@@ -79,7 +80,7 @@ void AddBias(const LinearArgs& a, int64_t begin, int64_t end) {
 GemmPath ChoosePath(DType dtype, int64_t tokens) {
   if (dtype == DType::kQ8_0 || dtype == DType::kQ4_0) return HasGemmQuant() ? GemmPath::kInt8 : GemmPath::kSgemm;
   const bool float_weights = dtype == DType::kF32 || dtype == DType::kF16 || dtype == DType::kBF16;
-  if (float_weights && tokens <= kTokensGemvMax) return GemmPath::kTokensGemv;
+  if (float_weights && tokens <= TokensGemvMax(dtype)) return GemmPath::kTokensGemv;
   return float_weights && HasGemmFloat() ? GemmPath::kFloat : GemmPath::kSgemm;
 }
 
