@@ -29,7 +29,8 @@ struct Shape {
 
 // `cached`: one copy of the weights, read again every iteration (from L2 at small shapes): the
 // kernel's compute ceiling rather than memory bandwidth. `tokens` > 1: a linear over that many
-// activation rows (f32/f16/bf16 below 16 tokens: the few-token GEMV, DotRowsTokens).
+// activation rows (the few-token GEMV, DotRowsTokens, up to 12 tokens of f16/bf16 and 24 of
+// f32; GemmFloat above: the T sweep shows the crossover).
 void BM_Gemv(benchmark::State& state, DType dtype, Shape shape, bool cached, int64_t tokens) {
   const int threads = static_cast<int>(state.range(0));
   const int64_t matrix_bytes = RowBytes(dtype, shape.k) * shape.n;
@@ -143,7 +144,7 @@ void Register() {
       benchmark::RegisterBenchmark(name.c_str(), BM_Gemv, dtype, s, false, 1)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
     }
     if (dtype == DType::kF32 || dtype == DType::kF16 || dtype == DType::kBF16) {
-      for (int64_t tokens : {2, 4, 8, 15}) {
+      for (int64_t tokens : {2, 4, 8, 12, 16, 24}) {
         const std::string name = std::string("gemv_tokens/") + DTypeName(dtype) + "/T" + std::to_string(tokens) + "/5632x2048";
         benchmark::RegisterBenchmark(name.c_str(), BM_Gemv, dtype, Shape{5632, 2048}, false, tokens)->Arg(2)->ArgName("threads")->UseRealTime();
       }
