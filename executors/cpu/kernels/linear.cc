@@ -38,9 +38,9 @@ constexpr int64_t kGemmChunk = 256;
 // Output columns per GemmFloat call (a multiple of its 12-row groups).
 constexpr int64_t kGemmFloatChunk = 96;
 // GemmFloat computes tokens in tiles of 32 (16 for a last tile), so a handful of tokens pays for
-// 16 (and sgemm, below AVX-512, re-reads small tiles of the weights); up to this many tokens of
-// f32/f16/bf16 weights go through DotRowsTokens instead, which reads each weight once and costs
-// one more pass over cached rows per 4 tokens. `anvil bench` tinyllama-1.1b, tok/s, sgemm (f32)
+// 16, and sgemm (f32's path for them before) measured slower per token than decode; up to this
+// many tokens of f32/f16/bf16 weights go through DotRowsTokens instead, which reads each weight
+// once and costs one more pass over cached rows per 4 tokens. `anvil bench` tinyllama-1.1b, tok/s, sgemm (f32)
 // or GemmFloat (f16/bf16) -> DotRowsTokens: f32 pp2 7.7 -> 13.8-14.1, pp4 14.8 -> 25.5-26.9, pp8
 // 24.7 -> 43-45; f16 pp2 10.3-10.9 -> 22.2-22.5, pp4 20.1-21.7 -> 42.5-44.5, pp8 42.8-44.3 ->
 // 61-62; bf16 alike. The crossover, GemmFloat -> DotRowsTokens alternated twice: f16 pp9 45-49 ->
