@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <system_error>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "graph/model_io.h"
@@ -25,6 +28,46 @@ std::string SharedPath(const std::string& relative) {
 
 std::string AnvilBinary() { return absl::StrCat(ANVIL_BINARY_DIR, "/anvil"); }
 
+namespace {
+
+// Removes the directories TempDir made once their test has passed (a failed test's are kept and
+// named, to look into), and at the end of the program those made outside a test.
+class TempDirRemover : public ::testing::EmptyTestEventListener {
+ public:
+  static TempDirRemover& Get() {
+    static TempDirRemover* remover = [] {
+      auto* r = new TempDirRemover;
+      ::testing::UnitTest::GetInstance()->listeners().Append(r);  // gtest owns it
+      return r;
+    }();
+    return *remover;
+  }
+  void Add(const std::string& dir, bool in_test) { (in_test ? in_test_ : outside_).push_back(dir); }
+
+  void OnTestEnd(const ::testing::TestInfo& info) override { Remove(in_test_, !info.result()->Failed()); }
+  void OnTestProgramEnd(const ::testing::UnitTest& unit_test) override {
+    Remove(in_test_, unit_test.Passed());
+    Remove(outside_, unit_test.Passed());
+  }
+
+ private:
+  static void Remove(std::vector<std::string>& dirs, bool passed) {
+    for (const std::string& dir : dirs) {
+      if (!passed) {
+        std::fprintf(stderr, "kept the failed test's files in %s\n", dir.c_str());
+        continue;
+      }
+      std::error_code ignored;  // a directory already gone (or busy) is not the test's failure
+      std::filesystem::remove_all(dir, ignored);
+    }
+    dirs.clear();
+  }
+
+  std::vector<std::string> in_test_, outside_;
+};
+
+}  // namespace
+
 std::string TempDir() {
   const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = info != nullptr ? absl::StrCat(info->test_suite_name(), ".", info->name()) : "anvil";
@@ -35,6 +78,7 @@ std::string TempDir() {
       std::filesystem::temp_directory_path() / absl::StrCat("anvil_test_", ::getpid(), "_", name);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  TempDirRemover::Get().Add(dir.string(), info != nullptr);
   return dir.string();
 }
 

@@ -17,7 +17,8 @@ std::string SourcePath(const std::string& relative);
 std::string SharedPath(const std::string& relative);
 // The built `anvil` program.
 std::string AnvilBinary();
-// A fresh empty directory for this test, removed at exit.
+// A fresh empty directory for this test (per call: calling again empties it), removed when the
+// test passes; a failed test's is kept and its path printed.
 std::string TempDir();
 
 std::string ReadFile(const std::string& path);
