@@ -184,8 +184,10 @@ int BenchCommand(int argc, char** argv) {
                                            std::tuple{&threads_text, &options.threads, "-t"}}) {
     auto values = ParseIntList(*text);
     if (!values.ok()) return UsageError("bench", absl::StrCat(name, ": ", values.status().message()));
+    // -p/-n 0 means no such test; a thread count must be at least one.
+    const bool counts = target == &options.threads;
     for (int64_t v : *values) {
-      if (v < 0) return UsageError("bench", absl::StrCat(name, " values must be >= 0"));
+      if (v < (counts ? 1 : 0)) return UsageError("bench", absl::StrCat(name, " values must be >= ", counts ? 1 : 0));
       if (v > 0) target->push_back(v);
     }
   }

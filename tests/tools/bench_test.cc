@@ -94,6 +94,9 @@ TEST(BenchTest, UsageErrors) {
   EXPECT_TRUE(absl::StrContains(list.output, "-p")) << list.output;
   EXPECT_EQ(RunCommand(Anvil("bench --synthetic stories260k -p 0 -n 0")).exit_code, 2);
   EXPECT_EQ(RunCommand(Anvil("bench --synthetic stories260k --executor tpu")).exit_code, 2);
+  auto threads = RunCommand(Anvil("bench --synthetic stories260k -t 2,0"));
+  EXPECT_EQ(threads.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(threads.output, "-t values must be >= 1")) << threads.output;
 }
 
 }  // namespace
