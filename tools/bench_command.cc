@@ -151,7 +151,7 @@ int BenchCommand(int argc, char** argv) {
   flags.String("dtype", &dtypes_text, "synthetic weight dtypes: f32, f16, bf16, q8_0, q4_0 (comma-separated)");
   flags.String("n-prompt", &prompts_text, "prompt lengths for pp tests (0 or empty: none)", 'p');
   flags.String("n-gen", &gens_text, "generated token counts for tg tests (0 or empty: none)", 'n');
-  flags.String("threads", &threads_text, "CPU thread counts", 't');
+  flags.String("threads", &threads_text, "CPU thread counts (0 = every hardware thread)", 't');
   flags.Int("repetitions", &reps, "timed runs per test (after one warm-up run)", 'r');
   flags.String("executor", &executors_text, "executors: cpu, vulkan (comma-separated)");
   flags.Int("device", &device, "Vulkan device index; -1 = the best one");
@@ -184,10 +184,10 @@ int BenchCommand(int argc, char** argv) {
                                            std::tuple{&threads_text, &options.threads, "-t"}}) {
     auto values = ParseIntList(*text);
     if (!values.ok()) return UsageError("bench", absl::StrCat(name, ": ", values.status().message()));
-    // -p/-n 0 means no such test; a thread count must be at least one.
-    const bool counts = target == &options.threads;
+    // -p/-n 0: no such test; -t 0: every hardware thread (as `anvil run -t 0`), shown as the count.
     for (int64_t v : *values) {
-      if (v < (counts ? 1 : 0)) return UsageError("bench", absl::StrCat(name, " values must be >= ", counts ? 1 : 0));
+      if (v < 0) return UsageError("bench", absl::StrCat(name, " values must be >= 0"));
+      if (target == &options.threads) v = CpuThreads(static_cast<int>(v));
       if (v > 0) target->push_back(v);
     }
   }

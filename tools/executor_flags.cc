@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <map>
 
+#include "absl/strings/str_cat.h"
+
 #include "executors/cpu/cpu_executor.h"
 #include "executors/reference/reference_executor.h"
 #include "executors/vulkan/vulkan_executor.h"
@@ -22,6 +24,7 @@ void ExecutorFlags::Register(FlagSet& flags, bool with_profile) {
 
 absl::StatusOr<std::shared_ptr<Executor>> ExecutorFlags::Make() const {
   if (executor == "cpu" || executor.empty()) {
+    if (threads < 0) return absl::InvalidArgumentError(absl::StrCat("--threads must be >= 0 (0 = all), got ", threads));
     CpuExecutorOptions options;
     options.threads = static_cast<int>(threads);
     options.profile = profile;

@@ -1,5 +1,6 @@
 #include "executors/cpu/cpu_executor.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -146,9 +147,13 @@ class CpuExecutor : public Executor {
 
 }  // namespace
 
+int CpuThreads(int threads) {
+  if (threads > 0) return threads;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
 std::shared_ptr<Executor> MakeCpuExecutor(const OpRegistry& registry, const CpuExecutorOptions& options) {
-  const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
-  return std::make_shared<CpuExecutor>(registry, threads > 0 ? threads : 1, options.profile);
+  return std::make_shared<CpuExecutor>(registry, CpuThreads(options.threads), options.profile);
 }
 
 }  // namespace anvil

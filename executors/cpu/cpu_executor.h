@@ -14,6 +14,10 @@ struct CpuExecutorOptions {
   bool profile = false;  // time every kernel call (Plan::timings)
 };
 
+// The threads a CPU executor asked for `threads` runs: `threads` itself, or for 0 (or less) every
+// hardware thread.
+int CpuThreads(int threads);
+
 // Creates a CPU executor. `registry` must outlive it.
 std::shared_ptr<Executor> MakeCpuExecutor(const OpRegistry& registry, const CpuExecutorOptions& options = {});
 

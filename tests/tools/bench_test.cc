@@ -1,5 +1,8 @@
 // anvil bench as a user runs it: markdown and JSON output, its figures consistent with each
 // other, and usage errors.
+#include <algorithm>
+#include <thread>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
@@ -78,6 +81,15 @@ TEST(BenchTest, MarkdownTableLikeLlamaBench) {
   for (int i = 2; i <= 3; ++i) EXPECT_EQ(lines[i].size() - 1, lines[0].size()) << lines[i];
 }
 
+// -t 0 is every hardware thread, as for `anvil run`, and the table shows how many that was.
+TEST(BenchTest, ZeroThreadsIsEveryHardwareThread) {
+  auto r = RunCommand(Anvil("bench --synthetic stories260k -p 0 -n 2 -r 1 -t 0 --no-probe --json"), false);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(r.output);
+  ASSERT_EQ(j["tests"].size(), 1u);
+  EXPECT_EQ(j["tests"][0]["threads"].get<int64_t>(), std::max(1u, std::thread::hardware_concurrency()));
+}
+
 TEST(BenchTest, UsageErrors) {
   EXPECT_EQ(RunCommand(Anvil("bench")).exit_code, 2);
   auto both = RunCommand(Anvil("bench -m a.graph --synthetic stories260k"));
@@ -94,9 +106,9 @@ TEST(BenchTest, UsageErrors) {
   EXPECT_TRUE(absl::StrContains(list.output, "-p")) << list.output;
   EXPECT_EQ(RunCommand(Anvil("bench --synthetic stories260k -p 0 -n 0")).exit_code, 2);
   EXPECT_EQ(RunCommand(Anvil("bench --synthetic stories260k --executor tpu")).exit_code, 2);
-  auto threads = RunCommand(Anvil("bench --synthetic stories260k -t 2,0"));
+  auto threads = RunCommand(Anvil("bench --synthetic stories260k -t 2,-1"));
   EXPECT_EQ(threads.exit_code, 2);
-  EXPECT_TRUE(absl::StrContains(threads.output, "-t values must be >= 1")) << threads.output;
+  EXPECT_TRUE(absl::StrContains(threads.output, "-t values must be >= 0")) << threads.output;
 }
 
 }  // namespace

@@ -231,6 +231,9 @@ TEST_F(RunTest, BadInputGivesOneClearLine) {
   auto usage = RunCommand(Anvil("run -m " + *model_ + " --temp -1"));
   EXPECT_EQ(usage.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(usage.output, "--temp must be >= 0")) << usage.output;
+  auto threads = RunCommand(Anvil("run -m " + *model_ + " -t -3 -n 1"));
+  EXPECT_EQ(threads.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(threads.output, "--threads must be >= 0 (0 = all), got -3")) << threads.output;
   // A damaged description (an op name that is not UTF-8): our line only, no protobuf log line.
   std::string bytes = ::anvil::testing::ReadFile(*model_);
   const size_t at = bytes.find("attention");
