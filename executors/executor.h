@@ -22,10 +22,11 @@ struct Specialization {
   int64_t capacity = 0;  // C
 };
 
-// A graph output after a step, in host memory (valid until the next Run of the same plan).
+// A graph output after a step, in host memory (valid until the next Run of the same plan; the
+// dims for the plan's lifetime: taking a view allocates nothing).
 struct HostView {
   DType dtype = DType::kF32;
-  std::vector<int64_t> dims;
+  absl::Span<const int64_t> dims;
   const void* data = nullptr;
 };
 

@@ -56,7 +56,7 @@ absl::StatusOr<std::vector<int64_t>> BindShape(const Shape& shape, const SymbolB
   return dims;
 }
 
-int64_t NumElements(const std::vector<int64_t>& dims) {
+int64_t NumElements(absl::Span<const int64_t> dims) {
   int64_t n = 1;
   for (int64_t d : dims) n *= d;
   return n;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "base/dtype.h"
 
 namespace anvil {
@@ -55,6 +56,6 @@ bool IsFixed(const Shape& shape);
 absl::StatusOr<std::vector<int64_t>> BindShape(const Shape& shape, const SymbolBindings& bindings);
 
 // Number of elements of concrete dims (no overflow check: dims were validated on load).
-int64_t NumElements(const std::vector<int64_t>& dims);
+int64_t NumElements(absl::Span<const int64_t> dims);
 
 }  // namespace anvil

@@ -11,8 +11,6 @@
 namespace anvil::cpu {
 
 void RopeAngles::Compute(const std::vector<double>& freqs, int64_t position) {
-  cos.resize(freqs.size());
-  sin.resize(freqs.size());
   for (size_t i = 0; i < freqs.size(); ++i) {
     const double angle = static_cast<double>(position) * freqs[i];
     cos[i] = static_cast<float>(std::cos(angle));
@@ -45,7 +43,7 @@ absl::StatusOr<CpuKernel> BindRope(const BindContext& ctx) {
   const CpuTensor x = ctx.inputs[0], y = ctx.outputs[0];
   const int64_t tokens = x.dims[0], heads = x.dims[1], head_dim = x.dims[2];
   auto freqs = std::make_shared<const std::vector<double>>(RopeFrequencies(attrs, head_dim));
-  auto angles = std::make_shared<RopeAngles>();
+  auto angles = std::make_shared<RopeAngles>(*freqs);
   const RopeLayout layout = attrs.layout;
   return CpuKernel([=](const StepState& step) {
     if (y.data != x.data) std::memcpy(y.data, x.data, x.num_elements() * sizeof(float));

@@ -9,7 +9,9 @@
 namespace anvil::cpu {
 
 // cos/sin of position * freq_i for the rotary_dim/2 frequencies (angles computed in double).
+// Sized once (at bind) for `freqs`, so computing them each step allocates nothing.
 struct RopeAngles {
+  explicit RopeAngles(const std::vector<double>& freqs) : cos(freqs.size()), sin(freqs.size()) {}
   std::vector<float> cos, sin;
   void Compute(const std::vector<double>& freqs, int64_t position);
 };

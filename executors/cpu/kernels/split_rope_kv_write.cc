@@ -20,7 +20,7 @@ absl::StatusOr<CpuKernel> BindSplitRopeKvWrite(const BindContext& ctx) {
   const int64_t tokens = qkv.dims[0], hd = a.head_dim, heads = a.num_heads, kv_heads = a.num_kv_heads;
   const int64_t capacity = k_cache.dims[1];
   auto freqs = std::make_shared<const std::vector<double>>(RopeFrequencies(a.rope, hd));
-  auto angles = std::make_shared<RopeAngles>();
+  auto angles = std::make_shared<RopeAngles>(*freqs);
   auto k = std::make_shared<std::vector<float>>(kv_heads * hd);
   return CpuKernel([=](const StepState& step) -> absl::Status {
     ANVIL_RETURN_IF_ERROR(CheckKvCapacity(step.position, tokens, capacity));
