@@ -3,7 +3,7 @@
 // capture on memory the session already holds, for every weight dtype. (Eager steps, with capture
 // off, bind every kernel again and do allocate: they are the baseline a capture is measured
 // against.) Counted through a replacement of the
-// global operator new (every C++ allocation of this program, on any thread), so this suite is
+// global operator new, every form (every C++ allocation of this program, on any thread), so this suite is
 // its own test binary.
 #include <atomic>
 #include <cstdlib>
@@ -36,6 +36,14 @@ void* operator new(std::size_t bytes) { return Allocate(bytes, 0); }
 void* operator new[](std::size_t bytes) { return Allocate(bytes, 0); }
 void* operator new(std::size_t bytes, std::align_val_t a) { return Allocate(bytes, static_cast<std::size_t>(a)); }
 void* operator new[](std::size_t bytes, std::align_val_t a) { return Allocate(bytes, static_cast<std::size_t>(a)); }
+void* operator new(std::size_t bytes, const std::nothrow_t&) noexcept { return Allocate(bytes, 0); }
+void* operator new[](std::size_t bytes, const std::nothrow_t&) noexcept { return Allocate(bytes, 0); }
+void* operator new(std::size_t bytes, std::align_val_t a, const std::nothrow_t&) noexcept {
+  return Allocate(bytes, static_cast<std::size_t>(a));
+}
+void* operator new[](std::size_t bytes, std::align_val_t a, const std::nothrow_t&) noexcept {
+  return Allocate(bytes, static_cast<std::size_t>(a));
+}
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
@@ -44,6 +52,10 @@ void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace anvil {
 namespace {
