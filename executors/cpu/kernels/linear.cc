@@ -43,10 +43,12 @@ constexpr int64_t kGemmFloatChunk = 96;
 // once and costs one more pass over cached rows per 4 tokens. `anvil bench` tinyllama-1.1b, tok/s, sgemm (f32)
 // or GemmFloat (f16/bf16) -> DotRowsTokens: f32 pp2 7.7 -> 13.8-14.1, pp4 14.8 -> 25.5-26.9, pp8
 // 24.7 -> 43-45; f16 pp2 10.3-10.9 -> 22.2-22.5, pp4 20.1-21.7 -> 42.5-44.5, pp8 42.8-44.3 ->
-// 61-62; bf16 alike. The crossover, GemmFloat -> DotRowsTokens alternated twice: f16 pp9 45-49 ->
-// 54-55, pp12 64 -> 72-73, pp16 82-86 -> 78; f32 (4-byte weights cost GemmFloat more) pp16 56-60 ->
-// 63-64, pp20 54-56 -> 69, pp24 66-67 -> 73-74, pp32 87-88 -> 81.
-int64_t TokensGemvMax(DType dtype) { return dtype == DType::kF32 ? 24 : 12; }
+// 61-62; bf16 alike. The crossover, measured again once GemmFloat prefetched its weights spread
+// out (DotRowsTokens vs GemmFloat, alternated twice): f16 pp8 62.6-62.9 vs 47.7-50.3, pp9 53.3-53.5
+// vs 55.2-59.2, pp10 59.9 vs 65.5-66.4; bf16 pp8 65.6-66.0 vs 50.8-53.7, pp9 57.0-57.1 vs
+// 60.2-61.1; f32 (4-byte weights cost GemmFloat more) pp8 39.0-40.6 vs 34.9-35.4, pp10 46.2 vs
+// 43.9, pp12 47-51 vs 51-52, pp16 58-59 vs 66-67.
+int64_t TokensGemvMax(DType dtype) { return dtype == DType::kF32 ? 10 : 8; }
 // Output columns per GemmQuant call (a multiple of the 16-row packed strip).
 // gemm_bench q8_0/q4_0 T128, 2 threads: 64 columns 740-810 GFLOP/s, 128: 670-765, 256: 660-750.
 constexpr int64_t kGemmQuantChunk = 64;

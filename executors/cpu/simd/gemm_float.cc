@@ -10,11 +10,9 @@
 // first measured 3-4% slower) and the micro-kernel takes 12 rows x 32 tokens (24 accumulators;
 // per k two vector loads, twelve broadcasts and 24 FMAs) while the interleaved activation
 // streams from L2. Results go to a [row][token] scratch, transposed into y once per call.
-// gemm_bench T128, 2 threads, reaches ~82-84% of this machine's FMA peak (a loop of independent
-// FMAs: 330-348 GFLOP/s). `perf` on a pp128 step: the micro-kernel 79% of the time, widening
-// ~7% (its weight loads miss L1; reading the same rows every group instead measured +6%, and
-// prefetching the next group's rows into L1 or L2 ahead of time did not help), the output
-// transpose ~2%.
+// While a group's tiles compute, they prefetch the next group's rows into L2, a few lines per 8
+// steps of k (WeightPrefetch). `perf` on a pp128 f16 step: the micro-kernel 86% of the time,
+// widening ~1.6%, the output transpose ~2.5%, attention 1.9%.
 //
 // Each output is one FMA chain in k order starting from zero (blocks continue the chain through
 // the scratch), so it equals the scalar fmaf loop over the widened weights bit for bit, for any
@@ -50,18 +48,13 @@ template <DType kType>
 constexpr int64_t kValueBytes = kType == DType::kF32 ? 4 : 2;
 
 // Rows [0, rows) (rows <= kGroupRows) of the weight, values [k0, k0 + kc), widened into
-// out[r * kBlockK + j]; the group's other rows are zero. Each row's next `prefetch` bytes (its
-// next block) are prefetched into L2: a block of a row is too short a stream for the hardware
-// prefetcher (gemm_bench f16: +2-3%).
+// out[r * kBlockK + j]; the group's other rows are zero. The micro-kernel calls before it have
+// prefetched these rows into L2 (WeightPrefetch).
 template <DType kType>
-void WidenGroup(const uint8_t* w, int64_t row_bytes, int64_t rows, int64_t k0, int kc,
-                int64_t prefetch, float* out) {
+void WidenGroup(const uint8_t* w, int64_t row_bytes, int64_t rows, int64_t k0, int kc, float* out) {
   const int full = kc & ~15;
   const __mmask16 tail = static_cast<__mmask16>((1u << (kc - full)) - 1);
   for (int64_t r = 0; r < rows; ++r) {
-    const uint8_t* next = w + r * row_bytes + (k0 + kc) * kValueBytes<kType>;
-    for (int64_t b = 0; b < prefetch; b += 64)
-      _mm_prefetch(reinterpret_cast<const char*>(next + b), _MM_HINT_T1);
     float* dst = out + r * kBlockK;
     if constexpr (kType == DType::kF32) {
       const float* src = reinterpret_cast<const float*>(w + r * row_bytes) + k0;
@@ -87,11 +80,24 @@ void WidenGroup(const uint8_t* w, int64_t row_bytes, int64_t rows, int64_t k0, i
     std::memset(out + r * kBlockK, 0, sizeof(float) * kBlockK);
 }
 
+// Cache lines a micro-kernel call prefetches into L2, spread over its k loop: lines [begin, end)
+// of a list that takes `lines` lines of each row, rows `stride` bytes apart from `first`.
+// Prefetching the next group's rows all at once (ahead of the block after) held the line fill
+// buffers the micro-kernel's and the widening's loads wait for; spread out, `anvil bench` pp128
+// f16 270-272 -> 280-285 GFLOP/s, f32 242-247 -> 265-272, bf16 265-272 -> 281-283, pp20 f16
+// 72-73 -> 80-83 tok/s (alternated 2-3 times; two or four groups ahead instead of one: alike).
+struct WeightPrefetch {
+  const uint8_t* first = nullptr;
+  int64_t stride = 0;
+  int lines = 0;
+  int begin = 0, end = 0;
+};
+
 // c[r * ldc + 16 v + i] (+)= sum over j < kc of w[r * kBlockK + j] * x[j * kTile + 16 v + i] for
 // the group's 12 rows and kVectors x 16 tokens; `accumulate` continues the chains in c.
 template <int kVectors>
 HWY_NOINLINE void MicroKernel(const float* x, const float* w, int kc, float* c, int64_t ldc,
-                              bool accumulate) {
+                              bool accumulate, WeightPrefetch prefetch) {
   __m512 acc[kGroupRows][kVectors];
   HWY_UNROLL(16)
   for (int r = 0; r < kGroupRows; ++r) {
@@ -100,11 +106,7 @@ HWY_NOINLINE void MicroKernel(const float* x, const float* w, int kc, float* c, 
       acc[r][v] = accumulate ? _mm512_loadu_ps(c + r * ldc + 16 * v) : _mm512_setzero_ps();
     }
   }
-  // Unrolled so the loop's pointer and counter updates (which may issue on the FMA ports) are
-  // rare: gemm_bench T128, 2 threads, A/B in one sitting: f16 +2-8%, bf16 +3-7%, f32 +1-9% at 4
-  // steps, 8 another +1-3%, 16 alike.
-  HWY_UNROLL(8)
-  for (int j = 0; j < kc; ++j) {
+  auto step = [&](int j) HWY_ATTR {
     __m512 xv[kVectors];
     HWY_UNROLL(16)
     for (int v = 0; v < kVectors; ++v) xv[v] = _mm512_loadu_ps(x + j * kTile + 16 * v);
@@ -114,7 +116,21 @@ HWY_NOINLINE void MicroKernel(const float* x, const float* w, int kc, float* c, 
       HWY_UNROLL(16)
       for (int v = 0; v < kVectors; ++v) acc[r][v] = _mm512_fmadd_ps(xv[v], wv, acc[r][v]);
     }
+  };
+  const int steps = std::max(1, kc / 8);
+  const int per_step = (prefetch.end - prefetch.begin + steps - 1) / steps;
+  int line = prefetch.begin;
+  int j = 0;
+  for (; j + 8 <= kc; j += 8) {
+    for (int i = 0; i < per_step && line < prefetch.end; ++i, ++line) {
+      _mm_prefetch(reinterpret_cast<const char*>(prefetch.first + line / prefetch.lines * prefetch.stride +
+                                                 line % prefetch.lines * 64),
+                   _MM_HINT_T1);
+    }
+    HWY_UNROLL(8)
+    for (int jj = 0; jj < 8; ++jj) step(j + jj);
   }
+  for (; j < kc; ++j) step(j);
   HWY_UNROLL(16)
   for (int r = 0; r < kGroupRows; ++r) {
     HWY_UNROLL(16)
@@ -166,17 +182,34 @@ void GemmFloatTyped(const uint8_t* w, int64_t row_bytes, int64_t rows, const Int
   const bool half_last = x.tokens - (tiles - 1) * kTile <= 16;
   for (int64_t k0 = 0; k0 < k; k0 += kBlockK) {
     const int kc = static_cast<int>(std::min<int64_t>(kBlockK, k - k0));
-    const int64_t next = std::min<int64_t>(kBlockK, k - k0 - kc) * kValueBytes<kType>;
     for (int64_t g = 0; g < padded_rows; g += kGroupRows) {
       WidenGroup<kType>(w + g * row_bytes, row_bytes, std::min<int64_t>(kGroupRows, rows - g), k0,
-                        kc, next, block);
+                        kc, block);
+      // This group's tiles prefetch what the next WidenGroup reads, a share each: the next
+      // group's rows, or after the last group the first group's next block.
+      WeightPrefetch ahead;
+      int ahead_rows = 0;
+      // Lines per row; one more when rows do not start on a line.
+      const int misaligned = (reinterpret_cast<uintptr_t>(w) | row_bytes | k0 * kValueBytes<kType>) % 64 != 0;
+      if (g + kGroupRows < padded_rows) {
+        ahead_rows = static_cast<int>(std::min<int64_t>(kGroupRows, rows - g - kGroupRows));
+        ahead = {w + (g + kGroupRows) * row_bytes + k0 * kValueBytes<kType>, row_bytes,
+                 static_cast<int>((kc * kValueBytes<kType> + 63) / 64) + misaligned};
+      } else if (k0 + kc < k) {
+        ahead_rows = static_cast<int>(std::min<int64_t>(kGroupRows, rows));
+        ahead = {w + (k0 + kc) * kValueBytes<kType>, row_bytes,
+                 static_cast<int>((std::min<int64_t>(kBlockK, k - k0 - kc) * kValueBytes<kType> + 63) / 64) +
+                     misaligned};
+      }
       for (int64_t t = 0; t < tiles; ++t) {
+        ahead.begin = static_cast<int>(ahead_rows * ahead.lines * t / tiles);
+        ahead.end = static_cast<int>(ahead_rows * ahead.lines * (t + 1) / tiles);
         const float* xt = x.values.data() + (t * k + k0) * kTile;
         float* ct = c + g * ldc + t * kTile;
         if (t + 1 == tiles && half_last) {
-          MicroKernel<1>(xt, block, kc, ct, ldc, k0 > 0);
+          MicroKernel<1>(xt, block, kc, ct, ldc, k0 > 0, ahead);
         } else {
-          MicroKernel<2>(xt, block, kc, ct, ldc, k0 > 0);
+          MicroKernel<2>(xt, block, kc, ct, ldc, k0 > 0, ahead);
         }
       }
     }
