@@ -52,6 +52,14 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const M
       new Session(std::move(model), std::move(executor), std::move(states), logits, next, options.capture));
 }
 
+absl::Status Session::Prepare() {
+  ANVIL_ASSIGN_OR_RETURN(Plan * plan, PlanFor(1));
+  if (!capture_ || plan->captured()) return absl::OkStatus();
+  ANVIL_RETURN_IF_ERROR(plan->Capture());
+  ++counters_.captures;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Plan*> Session::PlanFor(int64_t tokens) {
   auto it = plans_.find(tokens);
   if (it != plans_.end()) return it->second.get();

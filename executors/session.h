@@ -44,6 +44,11 @@ class Session {
                                                          std::shared_ptr<Executor> executor,
                                                          const SessionOptions& options = {});
 
+  // Does the decode plan's one-time work now instead of in the first steps: compiles it and, with
+  // capture on, captures it (CPU: binds every kernel, repacking q8_0/q4_0 weights for the GEMV;
+  // Vulkan: records the step), so the first decode step replays it at once and the prompt's time
+  // is the prompt's. Optional.
+  absl::Status Prepare();
   // Feeds `ids` (T = ids.size()) at the current position in one step.
   absl::StatusOr<StepOutput> Prefill(absl::Span<const int32_t> ids);
   // Feeds one token (T = 1).

@@ -76,8 +76,17 @@ TEST_F(RunTest, TextPromptIsEchoedAndContinued) {
 TEST_F(RunTest, SpeedReportGoesToStderr) {
   auto r = RunCommand(Anvil("run -m " + *model_ + " -n 8 --seed 3 2>&1 >/dev/null"), false);
   ASSERT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(r.output, "load:    ")) << r.output;
   EXPECT_TRUE(absl::StrContains(r.output, "prefill: 1 tokens in")) << r.output;
   EXPECT_TRUE(absl::StrContains(r.output, "decode:  7 tokens in")) << r.output;
+}
+
+// The decode plan is captured while loading (Session::Prepare), so a prompt's step is its own
+// (its weights repacked already) and every decode step replays the capture.
+TEST_F(RunTest, LoadPreparesTheDecodePlan) {
+  auto r = RunCommand(Anvil("run -m " + *model_ + " --prompt-ids 1,60,70 -n 5 --stats 2>&1 >/dev/null"), false);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "stats: 1 captures, 4 replays, 1 eager steps, 0 invalidations")) << r.output;
 }
 
 TEST_F(RunTest, SeededSamplingIsReproducible) {
