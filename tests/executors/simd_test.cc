@@ -346,7 +346,7 @@ TEST_P(SimdTest, AttendMatchesSoftmaxInDoubles) {
       const std::vector<float> values = RandomValues((last + 1) * hd, 3 + hd);
       const float scale = 1.0f / std::sqrt(static_cast<float>(hd)) * 4;  // peaked enough to matter
       std::vector<float> out(hd);
-      Attend(q.data(), keys.data(), values.data(), first, last, hd, scale, out.data());
+      Attend(q.data(), 1, keys.data(), values.data(), first, last, hd, scale, out.data());
       std::vector<double> score(last + 1);
       double max = -1e300, sum = 0;
       for (int64_t j = first; j <= last; ++j) {
@@ -360,6 +360,27 @@ TEST_P(SimdTest, AttendMatchesSoftmaxInDoubles) {
         double expected = 0;
         for (int64_t j = first; j <= last; ++j) expected += std::exp(score[j] - max) / sum * values[j * hd + i];
         EXPECT_NEAR(out[i], expected, 2e-6) << "element " << i;
+      }
+    }
+  }
+}
+
+// Heads sharing keys (a GQA group; 11 crosses the kernel's 8 heads per pass) take each block in
+// turn: every head's output is its output alone, bit for bit.
+TEST_P(SimdTest, AttendGroupEqualsEachHeadAlone) {
+  for (int64_t hd : {64, 12, 5}) {
+    for (int64_t heads : {2, 8, 11}) {
+      SCOPED_TRACE("head_dim " + std::to_string(hd) + " heads " + std::to_string(heads));
+      const int64_t first = 3, last = 150;
+      const std::vector<float> q = RandomValues(heads * hd, 4 + hd);
+      const std::vector<float> keys = RandomValues((last + 1) * hd, 5 + hd);
+      const std::vector<float> values = RandomValues((last + 1) * hd, 6 + hd);
+      const float scale = 0.5f;
+      std::vector<float> together(heads * hd), alone(hd);
+      Attend(q.data(), heads, keys.data(), values.data(), first, last, hd, scale, together.data());
+      for (int64_t h = 0; h < heads; ++h) {
+        Attend(q.data() + h * hd, 1, keys.data(), values.data(), first, last, hd, scale, alone.data());
+        for (int64_t i = 0; i < hd; ++i) ASSERT_EQ(together[h * hd + i], alone[i]) << "head " << h << " element " << i;
       }
     }
   }

@@ -1,7 +1,10 @@
-// attention: causal GQA attention over the KV cache, one (token, head) pair per work item, each
-// through simd/attend.cc (online softmax: memory O(head_dim) per work item however long the
-// context or the prompt).
+// attention: causal GQA attention over the KV cache. A work item is one token and up to 8 query
+// heads of one KV head (a GQA group, split when larger), through simd/attend.cc: the group's heads
+// take each block of keys in turn, so the cache is read once per group (online softmax: memory
+// O(head_dim) per head however long the context or the prompt).
 #include "ops/attention/attention.h"
+
+#include <algorithm>
 
 #include "base/status.h"
 #include "executors/cpu/kernel.h"
@@ -18,11 +21,15 @@ struct AttentionArgs {
   float scale;
 };
 
-void AttendOne(const AttentionArgs& a, int64_t t, int64_t h, int64_t position) {
+// Heads per work item (a GQA group, or a part of a larger one).
+constexpr int64_t kItemHeads = 8;
+
+// Token t, heads [h, h + n) (all of one KV head).
+void AttendHeads(const AttentionArgs& a, int64_t t, int64_t h, int64_t n, int64_t position) {
   const int64_t hd = a.head_dim;
   const int64_t pos = position + t;
   const int64_t kvh = h / (a.heads / a.kv_heads);
-  Attend(a.q.f32() + (t * a.heads + h) * hd, a.k.f32() + kvh * a.capacity * hd, a.v.f32() + kvh * a.capacity * hd,
+  Attend(a.q.f32() + (t * a.heads + h) * hd, n, a.k.f32() + kvh * a.capacity * hd, a.v.f32() + kvh * a.capacity * hd,
          AttentionFirstRow(pos, a.window), pos, hd, a.scale, a.y.f32() + (t * a.heads + h) * hd);
 }
 
@@ -47,10 +54,17 @@ absl::StatusOr<CpuKernel> BindAttention(const BindContext& ctx) {
   }
   return CpuKernel([a](const StepState& step) -> absl::Status {
     ANVIL_RETURN_IF_ERROR(CheckKvCapacity(step.position, a.tokens, a.capacity));
-    const int64_t items = a.tokens * a.heads;
-    const int64_t work = (step.position + a.tokens) * a.head_dim * 2;
+    const int64_t group = a.heads / a.kv_heads;
+    const int64_t parts = (group + kItemHeads - 1) / kItemHeads;  // per KV head
+    const int64_t part_heads = (group + parts - 1) / parts;
+    const int64_t items = a.tokens * a.kv_heads * parts;
+    const int64_t work = (step.position + a.tokens) * a.head_dim * 2 * part_heads;
     ParallelChunks(items, ChunkFor(work), [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) AttendOne(a, i / a.heads, i % a.heads, step.position);
+      for (int64_t i = begin; i < end; ++i) {
+        const int64_t t = i / (a.kv_heads * parts), kvh = i / parts % a.kv_heads, part = i % parts;
+        const int64_t h = kvh * group + part * part_heads;
+        AttendHeads(a, t, h, std::min(part_heads, (kvh + 1) * group - h), step.position);
+      }
     });
     return absl::OkStatus();
   });

@@ -1,7 +1,10 @@
-// Attend (see simd.h) for every Highway target: one query head against a run of cached keys, in
-// blocks of kBlock keys with a running max and sum (online softmax), so memory stays O(head_dim)
-// however long the context is. Vectors run along head_dim (dot products, the value sum) and
-// along the block's keys (the exponentials).
+// Attend (see simd.h) for every Highway target: query heads against a run of cached keys, in
+// blocks of kBlock keys with a running max and sum per head (online softmax), so memory stays
+// O(head_dim) per head however long the context is. Vectors run along head_dim (dot products, the
+// value sum) and along the block's keys (the exponentials). The heads of a GQA group share their
+// keys and values: each block is taken by every head in turn while it is in L1, so the group reads
+// the cache once instead of once per head (at TinyLlama's shape, 8 heads per KV head, the cache
+// of a 2048-token context no longer fits L2). Each head computes exactly what it would alone.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "executors/cpu/simd/attend.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -50,83 +53,107 @@ void AttendScalar(const float* q, const float* keys, const float* values, int64_
   for (int64_t i = 0; i < head_dim; ++i) out[i] = acc[i] / sum;
 }
 
-// head_dim == kVectors * Lanes(dh): q and the running output stay in registers.
+// Up to this many heads share a pass over the keys (their running outputs wait in a stack buffer
+// between blocks: 8 x kMaxAttendHeadDim floats).
+constexpr int64_t kGroupHeads = 8;
+
+// head_dim == kVectors * Lanes(dh): a head's q and running output are in registers while it takes
+// a block; `heads` <= kGroupHeads consecutive rows of q and out.
 template <int kVectors, class DH>
-HWY_INLINE void AttendWith(DH dh, const float* q_row, const float* keys, const float* values, int64_t first,
-                           int64_t last, float scale, float* out) {
+HWY_INLINE void AttendWith(DH dh, const float* q_rows, int64_t heads, const float* keys, const float* values,
+                           int64_t first, int64_t last, float scale, float* out) {
   const hn::ScalableTag<float> ds;  // full vectors along the block's scores
   const int64_t nh = static_cast<int64_t>(hn::Lanes(dh));
   const int64_t ns = static_cast<int64_t>(hn::Lanes(ds));
   const int64_t head_dim = kVectors * nh;
   HWY_ALIGN float scores[kBlock];
-  hn::Vec<DH> q[kVectors], acc[kVectors];
-  for (int v = 0; v < kVectors; ++v) {
-    q[v] = hn::LoadU(dh, q_row + v * nh);
-    acc[v] = hn::Zero(dh);
+  HWY_ALIGN float running[kGroupHeads * kMaxAttendHeadDim];
+  float maxes[kGroupHeads], sums[kGroupHeads];
+  for (int64_t h = 0; h < heads; ++h) {
+    maxes[h] = -INFINITY;
+    sums[h] = 0;
+    for (int v = 0; v < kVectors; ++v) hn::Store(hn::Zero(dh), dh, running + h * head_dim + v * nh);
   }
-  float max = -INFINITY;
-  float sum = 0;
   for (int64_t j0 = first; j0 <= last; j0 += kBlock) {
     const int64_t count = std::min(kBlock, last + 1 - j0);
-    float block_max = -INFINITY;
-    for (int64_t j = 0; j < count; ++j) {
-      const float* key = keys + (j0 + j) * head_dim;
-      auto dot = hn::Mul(q[0], hn::LoadU(dh, key));
-      for (int v = 1; v < kVectors; ++v) dot = hn::MulAdd(q[v], hn::LoadU(dh, key + v * nh), dot);
-      scores[j] = hn::GetLane(hn::SumOfLanes(dh, dot)) * scale;
-      block_max = std::max(block_max, scores[j]);
-    }
-    const float new_max = std::max(max, block_max);
-    const float correction = std::exp(max - new_max);
-    max = new_max;
-    // Scores past `count` become exp(-inf) = 0.
-    const int64_t padded = (count + ns - 1) / ns * ns;
-    for (int64_t j = count; j < padded; ++j) scores[j] = -INFINITY;
-    auto block_sum = hn::Zero(ds);
-    for (int64_t j = 0; j < padded; j += ns) {
-      const auto p = hn::Exp(ds, hn::Sub(hn::Load(ds, scores + j), hn::Set(ds, new_max)));
-      hn::Store(p, ds, scores + j);
-      block_sum = hn::Add(block_sum, p);
-    }
-    sum = sum * correction + hn::GetLane(hn::SumOfLanes(ds, block_sum));
-    const auto c = hn::Set(dh, correction);
-    for (int v = 0; v < kVectors; ++v) acc[v] = hn::Mul(acc[v], c);
-    for (int64_t j = 0; j < count; ++j) {
-      const float* value = values + (j0 + j) * head_dim;
-      const auto p = hn::Set(dh, scores[j]);
-      for (int v = 0; v < kVectors; ++v) acc[v] = hn::MulAdd(p, hn::LoadU(dh, value + v * nh), acc[v]);
+    for (int64_t h = 0; h < heads; ++h) {
+      hn::Vec<DH> q[kVectors], acc[kVectors];
+      for (int v = 0; v < kVectors; ++v) {
+        q[v] = hn::LoadU(dh, q_rows + h * head_dim + v * nh);
+        acc[v] = hn::Load(dh, running + h * head_dim + v * nh);
+      }
+      float block_max = -INFINITY;
+      for (int64_t j = 0; j < count; ++j) {
+        const float* key = keys + (j0 + j) * head_dim;
+        auto dot = hn::Mul(q[0], hn::LoadU(dh, key));
+        for (int v = 1; v < kVectors; ++v) dot = hn::MulAdd(q[v], hn::LoadU(dh, key + v * nh), dot);
+        scores[j] = hn::GetLane(hn::SumOfLanes(dh, dot)) * scale;
+        block_max = std::max(block_max, scores[j]);
+      }
+      const float new_max = std::max(maxes[h], block_max);
+      const float correction = std::exp(maxes[h] - new_max);
+      maxes[h] = new_max;
+      // Scores past `count` become exp(-inf) = 0.
+      const int64_t padded = (count + ns - 1) / ns * ns;
+      for (int64_t j = count; j < padded; ++j) scores[j] = -INFINITY;
+      auto block_sum = hn::Zero(ds);
+      for (int64_t j = 0; j < padded; j += ns) {
+        const auto p = hn::Exp(ds, hn::Sub(hn::Load(ds, scores + j), hn::Set(ds, new_max)));
+        hn::Store(p, ds, scores + j);
+        block_sum = hn::Add(block_sum, p);
+      }
+      sums[h] = sums[h] * correction + hn::GetLane(hn::SumOfLanes(ds, block_sum));
+      const auto c = hn::Set(dh, correction);
+      for (int v = 0; v < kVectors; ++v) acc[v] = hn::Mul(acc[v], c);
+      for (int64_t j = 0; j < count; ++j) {
+        const float* value = values + (j0 + j) * head_dim;
+        const auto p = hn::Set(dh, scores[j]);
+        for (int v = 0; v < kVectors; ++v) acc[v] = hn::MulAdd(p, hn::LoadU(dh, value + v * nh), acc[v]);
+      }
+      for (int v = 0; v < kVectors; ++v) hn::Store(acc[v], dh, running + h * head_dim + v * nh);
     }
   }
-  const auto inverse = hn::Set(dh, 1.0f / sum);
-  for (int v = 0; v < kVectors; ++v) hn::StoreU(hn::Mul(acc[v], inverse), dh, out + v * nh);
+  for (int64_t h = 0; h < heads; ++h) {
+    const auto inverse = hn::Set(dh, 1.0f / sums[h]);
+    for (int v = 0; v < kVectors; ++v) {
+      hn::StoreU(hn::Mul(hn::Load(dh, running + h * head_dim + v * nh), inverse), dh, out + h * head_dim + v * nh);
+    }
+  }
 }
 
 // Calls AttendWith<kVectors> for the kVectors in {1, 2, 3, 4, 6, 8, 16} that equals
 // head_dim / Lanes(dh); false if none does.
 template <class DH>
-HWY_INLINE bool AttendVectors(DH dh, const float* q, const float* keys, const float* values, int64_t first,
-                              int64_t last, int64_t head_dim, float scale, float* out) {
+HWY_INLINE bool AttendVectors(DH dh, const float* q, int64_t heads, const float* keys, const float* values,
+                              int64_t first, int64_t last, int64_t head_dim, float scale, float* out) {
   const int64_t nh = static_cast<int64_t>(hn::Lanes(dh));
   if (head_dim % nh != 0) return false;
   switch (head_dim / nh) {
-    case 1: AttendWith<1>(dh, q, keys, values, first, last, scale, out); return true;
-    case 2: AttendWith<2>(dh, q, keys, values, first, last, scale, out); return true;
-    case 3: AttendWith<3>(dh, q, keys, values, first, last, scale, out); return true;
-    case 4: AttendWith<4>(dh, q, keys, values, first, last, scale, out); return true;
-    case 6: AttendWith<6>(dh, q, keys, values, first, last, scale, out); return true;
-    case 8: AttendWith<8>(dh, q, keys, values, first, last, scale, out); return true;
-    case 16: AttendWith<16>(dh, q, keys, values, first, last, scale, out); return true;
+    case 1: AttendWith<1>(dh, q, heads, keys, values, first, last, scale, out); return true;
+    case 2: AttendWith<2>(dh, q, heads, keys, values, first, last, scale, out); return true;
+    case 3: AttendWith<3>(dh, q, heads, keys, values, first, last, scale, out); return true;
+    case 4: AttendWith<4>(dh, q, heads, keys, values, first, last, scale, out); return true;
+    case 6: AttendWith<6>(dh, q, heads, keys, values, first, last, scale, out); return true;
+    case 8: AttendWith<8>(dh, q, heads, keys, values, first, last, scale, out); return true;
+    case 16: AttendWith<16>(dh, q, heads, keys, values, first, last, scale, out); return true;
     default: return false;
   }
 }
 
-void AttendImpl(const float* q, const float* keys, const float* values, int64_t first, int64_t last,
+void AttendImpl(const float* q, int64_t heads, const float* keys, const float* values, int64_t first, int64_t last,
                 int64_t head_dim, float scale, float* out) {
-  // The widest vectors that divide head_dim into a supported count; single lanes otherwise.
-  if (AttendVectors(hn::ScalableTag<float>(), q, keys, values, first, last, head_dim, scale, out)) return;
-  if (AttendVectors(hn::CappedTag<float, 8>(), q, keys, values, first, last, head_dim, scale, out)) return;
-  if (AttendVectors(hn::CappedTag<float, 4>(), q, keys, values, first, last, head_dim, scale, out)) return;
-  AttendScalar(q, keys, values, first, last, head_dim, scale, out);
+  for (int64_t h0 = 0; h0 < heads; h0 += kGroupHeads) {
+    const int64_t n = std::min(kGroupHeads, heads - h0);
+    const float* qh = q + h0 * head_dim;
+    float* oh = out + h0 * head_dim;
+    // The widest vectors that divide head_dim into a supported count; single lanes otherwise.
+    if (AttendVectors(hn::ScalableTag<float>(), qh, n, keys, values, first, last, head_dim, scale, oh)) continue;
+    if (AttendVectors(hn::CappedTag<float, 8>(), qh, n, keys, values, first, last, head_dim, scale, oh)) continue;
+    if (AttendVectors(hn::CappedTag<float, 4>(), qh, n, keys, values, first, last, head_dim, scale, oh)) continue;
+    for (int64_t h = 0; h < n; ++h) {
+      AttendScalar(qh + h * head_dim, keys, values, first, last, head_dim, scale, oh + h * head_dim);
+    }
+  }
 }
 
 }  // namespace HWY_NAMESPACE
@@ -138,9 +165,9 @@ namespace anvil::cpu {
 
 HWY_EXPORT(AttendImpl);
 
-void Attend(const float* q, const float* keys, const float* values, int64_t first, int64_t last, int64_t head_dim,
-            float scale, float* out) {
-  HWY_DYNAMIC_DISPATCH(AttendImpl)(q, keys, values, first, last, head_dim, scale, out);
+void Attend(const float* q, int64_t heads, const float* keys, const float* values, int64_t first, int64_t last,
+            int64_t head_dim, float scale, float* out) {
+  HWY_DYNAMIC_DISPATCH(AttendImpl)(q, heads, keys, values, first, last, head_dim, scale, out);
 }
 
 }  // namespace anvil::cpu

@@ -126,12 +126,14 @@ void DotRowsBf16Split(const uint8_t* w, int64_t row_bytes, int64_t k, const floa
 // `dtype` row to f32.
 void Dequantize(DType dtype, const uint8_t* row, int64_t count, float* out);
 
-// Attention of one query head over cached keys and values (rows of head_dim floats):
-// out = sum_j softmax_j(scale * q . keys[j]) * values[j] for j in [first, last]. Memory is
-// O(head_dim) for any number of keys. head_dim <= kMaxAttendHeadDim.
+// Attention of `heads` query heads (consecutive rows of head_dim floats in q and in out) over the
+// same cached keys and values (rows of head_dim floats): out[h] = sum_j softmax_j(scale * q[h] .
+// keys[j]) * values[j] for j in [first, last]. Memory is O(head_dim) per head for any number of
+// keys; heads sharing a call (a GQA group) read the keys once, and each head's result equals its
+// result alone, bit for bit. head_dim <= kMaxAttendHeadDim.
 inline constexpr int64_t kMaxAttendHeadDim = 512;
-void Attend(const float* q, const float* keys, const float* values, int64_t first, int64_t last, int64_t head_dim,
-            float scale, float* out);
+void Attend(const float* q, int64_t heads, const float* keys, const float* values, int64_t first, int64_t last,
+            int64_t head_dim, float scale, float* out);
 
 // out[i] = silu(gate[i]) * up[i] (silu alone when `up` is null); `out` may be `gate` or `up`.
 void Swiglu(const float* gate, const float* up, int64_t n, float* out);
