@@ -5,6 +5,8 @@
 // keys and values: each block is taken by every head in turn while it is in L1, so the group reads
 // the cache once instead of once per head (at TinyLlama's shape, 8 heads per KV head, the cache
 // of a 2048-token context no longer fits L2). Each head computes exactly what it would alone.
+// On AVX-512 the block's keys go 16 at a time through SumEach16 (`attention_bench`, 2 threads:
+// decode at context 2048 199-203 -> 159-160 us, a 512-token prompt 12.5-13.3 -> 9.8-9.9 ms).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "executors/cpu/simd/attend.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -53,6 +55,26 @@ void AttendScalar(const float* q, const float* keys, const float* values, int64_
   for (int64_t i = 0; i < head_dim; ++i) out[i] = acc[i] / sum;
 }
 
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+// The lane sums of 16 vectors as one vector, lane i = sum of d[i]: pairs of lanes, then of
+// 128-bit halves, then of blocks are added (45 instructions instead of a 10-instruction
+// reduction per vector).
+HWY_INLINE __m512 SumEach16(const __m512 d[16]) {
+  __m512 t[8], u[4];
+  for (int i = 0; i < 8; ++i) {  // per block: lanes of d[2i] at 0 and 2, of d[2i + 1] at 1 and 3
+    t[i] = _mm512_add_ps(_mm512_unpacklo_ps(d[2 * i], d[2 * i + 1]), _mm512_unpackhi_ps(d[2 * i], d[2 * i + 1]));
+  }
+  for (int i = 0; i < 4; ++i) {  // per block: d[4i] .. d[4i + 3] in lanes 0..3
+    const __m512d a = _mm512_castps_pd(t[2 * i]), b = _mm512_castps_pd(t[2 * i + 1]);
+    u[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)), _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
+  }
+  // Blocks 0 + 1 and 2 + 3 of u0 and u1 (and of u2 and u3), then the two halves.
+  const __m512 v01 = _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], 0x88), _mm512_shuffle_f32x4(u[0], u[1], 0xDD));
+  const __m512 v23 = _mm512_add_ps(_mm512_shuffle_f32x4(u[2], u[3], 0x88), _mm512_shuffle_f32x4(u[2], u[3], 0xDD));
+  return _mm512_add_ps(_mm512_shuffle_f32x4(v01, v23, 0x88), _mm512_shuffle_f32x4(v01, v23, 0xDD));
+}
+#endif
+
 // Up to this many heads share a pass over the keys (their running outputs wait in a stack buffer
 // between blocks: 8 x kMaxAttendHeadDim floats).
 constexpr int64_t kGroupHeads = 8;
@@ -83,7 +105,27 @@ HWY_INLINE void AttendWith(DH dh, const float* q_rows, int64_t heads, const floa
         acc[v] = hn::Load(dh, running + h * head_dim + v * nh);
       }
       float block_max = -INFINITY;
-      for (int64_t j = 0; j < count; ++j) {
+      int64_t j = 0;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+      if constexpr (hn::MaxLanes(DH()) == 16) {
+        // 16 keys at a time: their dot products side by side, summed together (SumEach16).
+        __m512 maxes16 = _mm512_set1_ps(-INFINITY);
+        for (; j + 16 <= count; j += 16) {
+          __m512 d[16];
+          for (int i = 0; i < 16; ++i) {
+            const float* key = keys + (j0 + j + i) * head_dim;
+            auto dot = hn::Mul(q[0], hn::LoadU(dh, key));
+            for (int v = 1; v < kVectors; ++v) dot = hn::MulAdd(q[v], hn::LoadU(dh, key + v * nh), dot);
+            d[i] = dot.raw;
+          }
+          const __m512 s16 = _mm512_mul_ps(SumEach16(d), _mm512_set1_ps(scale));
+          _mm512_store_ps(scores + j, s16);
+          maxes16 = _mm512_max_ps(maxes16, s16);
+        }
+        block_max = _mm512_reduce_max_ps(maxes16);
+      }
+#endif
+      for (; j < count; ++j) {
         const float* key = keys + (j0 + j) * head_dim;
         auto dot = hn::Mul(q[0], hn::LoadU(dh, key));
         for (int v = 1; v < kVectors; ++v) dot = hn::MulAdd(q[v], hn::LoadU(dh, key + v * nh), dot);
