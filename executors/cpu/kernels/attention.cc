@@ -21,8 +21,8 @@ struct AttentionArgs {
   float scale;
 };
 
-// Heads per work item (a GQA group, or a part of a larger one).
-constexpr int64_t kItemHeads = 8;
+// Heads per work item at most (a GQA group, or a part of a larger one): one pass of Attend.
+constexpr int64_t kItemHeads = kAttendGroupHeads;
 
 // Token t, heads [h, h + n) (all of one KV head).
 void AttendHeads(const AttentionArgs& a, int64_t t, int64_t h, int64_t n, int64_t position) {

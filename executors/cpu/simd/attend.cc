@@ -75,9 +75,9 @@ HWY_INLINE __m512 SumEach16(const __m512 d[16]) {
 }
 #endif
 
-// Up to this many heads share a pass over the keys (their running outputs wait in a stack buffer
-// between blocks: 8 x kMaxAttendHeadDim floats).
-constexpr int64_t kGroupHeads = 8;
+// kAttendGroupHeads heads share a pass over the keys (their running outputs wait in a stack
+// buffer between blocks: 8 x kMaxAttendHeadDim floats).
+constexpr int64_t kGroupHeads = kAttendGroupHeads;
 
 // head_dim == kVectors * Lanes(dh): a head's q and running output are in registers while it takes
 // a block; `heads` <= kGroupHeads consecutive rows of q and out.

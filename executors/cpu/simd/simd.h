@@ -132,6 +132,8 @@ void Dequantize(DType dtype, const uint8_t* row, int64_t count, float* out);
 // keys; heads sharing a call (a GQA group) read the keys once, and each head's result equals its
 // result alone, bit for bit. head_dim <= kMaxAttendHeadDim.
 inline constexpr int64_t kMaxAttendHeadDim = 512;
+// Heads that take one pass over the keys together (more are done in passes of this many).
+inline constexpr int64_t kAttendGroupHeads = 8;
 void Attend(const float* q, int64_t heads, const float* keys, const float* values, int64_t first, int64_t last,
             int64_t head_dim, float scale, float* out);
 
