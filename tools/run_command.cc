@@ -81,7 +81,8 @@ int RunCommand(int argc, char** argv) {
   auto session = Session::Create(model, *executor, session_options);
   if (!session.ok()) return Fail(session.status());
   // Load time, as llama.cpp reports it apart from the prompt's: reading and checking the file,
-  // the optimizer passes and the decode plan's one-time work (repacked weights, Vulkan uploads).
+  // the optimizer passes, the executor and the decode plan's one-time work (repacked weights,
+  // Vulkan recording).
   if (absl::Status prepared = (*session)->Prepare(); !prepared.ok()) return Fail(prepared);
   const double load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
 

@@ -2,9 +2,8 @@
 // kernels, sizes their scratch and captures the plan), every Decode and DecodeGreedy replays the
 // capture on memory the session already holds, for every weight dtype. (Eager steps, with capture
 // off, bind every kernel again and do allocate: they are the baseline a capture is measured
-// against.) Counted through a replacement of the
-// global operator new, every form (every C++ allocation of this program, on any thread), so this suite is
-// its own test binary.
+// against.) Counted through a replacement of every form of the global operator new (every C++
+// allocation of this program, on any thread), so this suite is its own test binary.
 #include <atomic>
 #include <cstdlib>
 #include <new>

@@ -104,6 +104,13 @@ HWY_INLINE void AttendWith(DH dh, const float* q_rows, int64_t heads, const floa
         q[v] = hn::LoadU(dh, q_rows + h * head_dim + v * nh);
         acc[v] = hn::Load(dh, running + h * head_dim + v * nh);
       }
+      // The dot product of q with key j of the block, as a vector of partial sums.
+      auto dot_with_key = [&](int64_t j) HWY_ATTR {
+        const float* key = keys + (j0 + j) * head_dim;
+        auto dot = hn::Mul(q[0], hn::LoadU(dh, key));
+        for (int v = 1; v < kVectors; ++v) dot = hn::MulAdd(q[v], hn::LoadU(dh, key + v * nh), dot);
+        return dot;
+      };
       float block_max = -INFINITY;
       int64_t j = 0;
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
@@ -112,12 +119,7 @@ HWY_INLINE void AttendWith(DH dh, const float* q_rows, int64_t heads, const floa
         __m512 maxes16 = _mm512_set1_ps(-INFINITY);
         for (; j + 16 <= count; j += 16) {
           __m512 d[16];
-          for (int i = 0; i < 16; ++i) {
-            const float* key = keys + (j0 + j + i) * head_dim;
-            auto dot = hn::Mul(q[0], hn::LoadU(dh, key));
-            for (int v = 1; v < kVectors; ++v) dot = hn::MulAdd(q[v], hn::LoadU(dh, key + v * nh), dot);
-            d[i] = dot.raw;
-          }
+          for (int i = 0; i < 16; ++i) d[i] = dot_with_key(j + i).raw;
           const __m512 s16 = _mm512_mul_ps(SumEach16(d), _mm512_set1_ps(scale));
           _mm512_store_ps(scores + j, s16);
           maxes16 = _mm512_max_ps(maxes16, s16);
@@ -126,10 +128,7 @@ HWY_INLINE void AttendWith(DH dh, const float* q_rows, int64_t heads, const floa
       }
 #endif
       for (; j < count; ++j) {
-        const float* key = keys + (j0 + j) * head_dim;
-        auto dot = hn::Mul(q[0], hn::LoadU(dh, key));
-        for (int v = 1; v < kVectors; ++v) dot = hn::MulAdd(q[v], hn::LoadU(dh, key + v * nh), dot);
-        scores[j] = hn::GetLane(hn::SumOfLanes(dh, dot)) * scale;
+        scores[j] = hn::GetLane(hn::SumOfLanes(dh, dot_with_key(j))) * scale;
         block_max = std::max(block_max, scores[j]);
       }
       const float new_max = std::max(maxes[h], block_max);

@@ -186,6 +186,8 @@ void GemmFloatTyped(const uint8_t* w, int64_t row_bytes, int64_t rows, const Int
   const bool half_last = x.tokens - (tiles - 1) * kTile <= 16;
   for (int64_t k0 = 0; k0 < k; k0 += kBlockK) {
     const int kc = static_cast<int>(std::min<int64_t>(kBlockK, k - k0));
+    // Prefetched lines per row: one more when this block's rows do not start on a line.
+    const int misaligned = (reinterpret_cast<uintptr_t>(w) | row_bytes | k0 * kValueBytes<kType>) % 64 != 0;
     for (int64_t g = 0; g < padded_rows; g += kGroupRows) {
       WidenGroup<kType>(w + g * row_bytes, row_bytes, std::min<int64_t>(kGroupRows, rows - g), k0,
                         kc, block);
@@ -193,8 +195,6 @@ void GemmFloatTyped(const uint8_t* w, int64_t row_bytes, int64_t rows, const Int
       // group's rows, or after the last group the first group's next block.
       WeightPrefetch ahead;
       int ahead_rows = 0;
-      // Lines per row; one more when rows do not start on a line.
-      const int misaligned = (reinterpret_cast<uintptr_t>(w) | row_bytes | k0 * kValueBytes<kType>) % 64 != 0;
       if (g + kGroupRows < padded_rows) {
         ahead_rows = static_cast<int>(std::min<int64_t>(kGroupRows, rows - g - kGroupRows));
         ahead = {w + (g + kGroupRows) * row_bytes + k0 * kValueBytes<kType>, row_bytes,
