@@ -64,6 +64,9 @@ absl::StatusOr<CpuKernel> BindSwiglu(const BindContext& ctx);
 absl::StatusOr<CpuKernel> BindRmsNorm(const BindContext& ctx);
 absl::StatusOr<CpuKernel> BindEmbedding(const BindContext& ctx);
 absl::StatusOr<CpuKernel> BindLinear(const BindContext& ctx);
+// The linear kernel with gate_up_swiglu's activation fused into its output: a weight [2F, K],
+// y[T, F] = silu(x W[:F]^T) * (x W[F:]^T) (kernels/linear.cc; gate_up_swiglu's T > 1 path).
+absl::StatusOr<CpuKernel> BindLinear(const BindContext& ctx, bool swiglu);
 absl::StatusOr<CpuKernel> BindSplit(const BindContext& ctx);
 absl::StatusOr<CpuKernel> BindTakeLast(const BindContext& ctx);
 absl::StatusOr<CpuKernel> BindRope(const BindContext& ctx);

@@ -62,7 +62,9 @@ void Linear(std::vector<OpCase>& cases) {
       cases.push_back({absl::StrCat("linear_", DTypeName(dtype), "_T", s.tokens, "_K", s.k, "_N", s.n), "linear",
                        {In({s.tokens, s.k}), W(dtype, {s.n, s.k})}, 1, {}, 0, kMatmul});
     }
-    for (Shape s : {Shape{1, 96, 2 * 40}, Shape{3, 64, 2 * 9}}) {
+    // T = 40: f16/bf16 through the prefill GEMM with the activation fused into its output (F = 100:
+    // calls of whole 12-row groups and a partial one), q8_0/q4_0 through the product and then it.
+    for (Shape s : {Shape{1, 96, 2 * 40}, Shape{3, 64, 2 * 9}, Shape{40, 96, 2 * 100}}) {
       cases.push_back({absl::StrCat("gate_up_swiglu_", DTypeName(dtype), "_T", s.tokens, "_K", s.k, "_F", s.n / 2),
                        "gate_up_swiglu", {In({s.tokens, s.k}), W(dtype, {s.n, s.k})}, 1, {}, 0, kMatmul});
     }

@@ -15,8 +15,10 @@
 // Per-thread buffers are allocated on first use and reused.
 #include <cblas.h>  // the CBLAS constants; the functions come from LoadBlas()
 
+#include <algorithm>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "base/scratch_vector.h"
 #include "base/status.h"
 #include "executors/cpu/blas.h"
@@ -35,8 +37,21 @@ namespace {
 // (gemm_bench f32 2048x5632 and 11264x2048, 2 threads: 130-165 GFLOP/s, within this machine's
 // noise); chunks let compressed weights be dequantized a chunk at a time.
 constexpr int64_t kGemmChunk = 256;
-// Output columns per GemmFloat call (a multiple of its 12-row groups).
+// Output columns per GemmFloat call, about: whole 12-row groups (kGemmFloatGroupRows), in a
+// count of calls that is a multiple of 4 so that TBB's halving of the range gives 2 or 4 threads
+// equal shares (calls differ by at most one group). Calls of exactly 96 columns left a short
+// last call, and one thread idled at the end of each linear while the other finished its share
+// (2048 columns: 1056 against 992; 2560: 1312 against 1248).
 constexpr int64_t kGemmFloatChunk = 96;
+struct FloatCalls {
+  int64_t n, groups, count;
+  explicit FloatCalls(int64_t columns)
+      : n(columns),
+        groups((columns + kGemmFloatGroupRows - 1) / kGemmFloatGroupRows),
+        count(((groups * kGemmFloatGroupRows + kGemmFloatChunk - 1) / kGemmFloatChunk + 3) / 4 * 4) {}
+  // Where call c starts (call `count` ends at n).
+  int64_t Begin(int64_t c) const { return std::min(n, kGemmFloatGroupRows * (groups * c / count)); }
+};
 // GemmFloat computes tokens in tiles of 32 (16 for a last tile), so a handful of tokens pays for
 // 16, and sgemm (f32's path for them before) measured slower per token than decode; up to this
 // many tokens of f32/f16/bf16 weights go through DotRowsTokens instead, which reads each weight
@@ -59,6 +74,7 @@ enum class GemmPath { kTokensGemv, kInt8, kFloat, kSgemm };
 struct LinearArgs {
   CpuTensor x, w, bias, y;
   int64_t tokens, k, n, row_bytes;
+  bool swiglu = false;  // gate_up_swiglu: y[T, N / 2] = silu(first N / 2 products) * the rest
   const Blas* blas = nullptr;
   GemmPath path = GemmPath::kSgemm;
   std::shared_ptr<const PackedWeight> packed;  // kInt8: the plan's packed copy, unless turned off
@@ -68,8 +84,10 @@ struct LinearArgs {
 struct GemmScratch {
   tbb::enumerable_thread_specific<ScratchVector<float>> tiles;
   tbb::enumerable_thread_specific<std::vector<uint8_t>> packed;
+  tbb::enumerable_thread_specific<ScratchVector<float>> up_tiles;  // GemmFloat's, for the up rows
   QuantizedRows xq;
   InterleavedRows xi;
+  ScratchVector<float> product;  // [T, N] before the activation, for a fused one GemmFloat can't take
 };
 
 void AddBias(const LinearArgs& a, int64_t begin, int64_t end) {
@@ -139,11 +157,31 @@ void GemmInt8(const LinearArgs& a, GemmScratch& scratch) {
 void GemmWide(const LinearArgs& a, GemmScratch& scratch) {
   const int64_t tiles = (a.tokens + kGemmFloatTileTokens - 1) / kGemmFloatTileTokens;
   ParallelChunks(tiles, 1, [&](int64_t begin, int64_t end) { InterleaveRowsForGemm(a.x.f32(), begin, end, &scratch.xi); });
-  ParallelChunks(a.n, kGemmFloatChunk, [&](int64_t begin, int64_t end) {
-    if (!GemmFloat(a.w.dtype, a.w.data + begin * a.row_bytes, a.row_bytes, end - begin, scratch.xi,
-                   &scratch.tiles.local(), a.y.f32() + begin, a.n)) {
-      SgemmColumns(a, scratch, begin, end);
-    }
+  const int64_t ldc = scratch.xi.padded_tokens();
+  const auto rows = [&](int64_t first) { return a.w.data + first * a.row_bytes; };
+  if (a.swiglu) {
+    // Each call takes the gate rows [begin, end) and the matching up rows [f + begin, f + end), and
+    // applies the activation to the products while they are in cache: no [T, 2F] product.
+    const int64_t f = a.n / 2;
+    const FloatCalls calls(f);
+    ParallelChunks(calls.count, 1, [&](int64_t call, int64_t) {
+      const int64_t begin = calls.Begin(call), end = calls.Begin(call + 1), after = calls.Begin(call + 2) - end;
+      float* gate = GemmFloat(a.w.dtype, rows(begin), a.row_bytes, end - begin, rows(f + begin), end - begin,
+                              scratch.xi, &scratch.tiles.local());
+      const float* up = GemmFloat(a.w.dtype, rows(f + begin), a.row_bytes, end - begin,
+                                  after > 0 ? rows(end) : nullptr, after, scratch.xi, &scratch.up_tiles.local());
+      for (int64_t r = 0; r < end - begin; ++r) Swiglu(gate + r * ldc, up + r * ldc, a.tokens, gate + r * ldc);
+      TransposeProducts(gate, ldc, end - begin, a.tokens, a.y.f32() + begin, f);
+    });
+    return;
+  }
+  const FloatCalls calls(a.n);
+  ParallelChunks(calls.count, 1, [&](int64_t call, int64_t) {
+    const int64_t begin = calls.Begin(call), end = calls.Begin(call + 1), after = calls.Begin(call + 2) - end;
+    // A thread's next call is usually the one after (each thread takes a contiguous share).
+    const float* c = GemmFloat(a.w.dtype, rows(begin), a.row_bytes, end - begin, after > 0 ? rows(end) : nullptr,
+                               after, scratch.xi, &scratch.tiles.local());
+    TransposeProducts(c, ldc, end - begin, a.tokens, a.y.f32() + begin, a.n);
     AddBias(a, begin, end);
   });
 }
@@ -157,9 +195,26 @@ void GemmTokensGemv(const LinearArgs& a) {
 }
 
 void Gemm(const LinearArgs& a, GemmScratch& scratch) {
+  if (a.path == GemmPath::kFloat) return GemmWide(a, scratch);
+  if (a.swiglu) {
+    // The product first, then the activation.
+    LinearArgs product = a;
+    product.swiglu = false;
+    product.y.data = reinterpret_cast<uint8_t*>(scratch.product.data());
+    Gemm(product, scratch);
+    const float* p = scratch.product.data();
+    const int64_t f = a.n / 2;
+    ParallelChunks(a.tokens * f, ChunkFor(16, 1 << 15), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end;) {  // runs within one token's row
+        const int64_t t = i / f, c = i % f, run = std::min(end - i, f - c);
+        Swiglu(p + t * 2 * f + c, p + t * 2 * f + f + c, run, a.y.f32() + i);
+        i += run;
+      }
+    });
+    return;
+  }
   if (a.path == GemmPath::kTokensGemv) return GemmTokensGemv(a);
   if (a.path == GemmPath::kInt8) return GemmInt8(a, scratch);
-  if (a.path == GemmPath::kFloat) return GemmWide(a, scratch);
   ParallelChunks(a.n, kGemmChunk, [&](int64_t begin, int64_t end) {
     SgemmColumns(a, scratch, begin, end);
     AddBias(a, begin, end);
@@ -168,7 +223,9 @@ void Gemm(const LinearArgs& a, GemmScratch& scratch) {
 
 }  // namespace
 
-absl::StatusOr<CpuKernel> BindLinear(const BindContext& ctx) {
+absl::StatusOr<CpuKernel> BindLinear(const BindContext& ctx) { return BindLinear(ctx, false); }
+
+absl::StatusOr<CpuKernel> BindLinear(const BindContext& ctx, bool swiglu) {
   LinearArgs a;
   a.x = ctx.inputs[0];
   a.w = ctx.inputs[1];
@@ -178,7 +235,12 @@ absl::StatusOr<CpuKernel> BindLinear(const BindContext& ctx) {
   a.k = a.x.dims[1];
   a.n = a.w.dims[0];
   a.row_bytes = RowBytes(a.w.dtype, a.k);
-  if (a.tokens == 1) {
+  a.swiglu = swiglu;
+  if (swiglu && (a.bias.data != nullptr || a.n % 2 != 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("linear with swiglu: needs an even row count and no bias, got ",
+                                                   a.n, " rows", a.bias.data != nullptr ? " and a bias" : ""));
+  }
+  if (a.tokens == 1 && !swiglu) {
     auto gemv = std::make_shared<Gemv>(a.w, a.k, ctx.plan_resources);
     return CpuKernel([a, gemv](const StepState&) {
       RunGemv(a, *gemv);
@@ -194,6 +256,7 @@ absl::StatusOr<CpuKernel> BindLinear(const BindContext& ctx) {
   } else if (a.path == GemmPath::kFloat) {
     scratch->xi.Resize(a.tokens, a.k);
   }
+  if (swiglu && a.path != GemmPath::kFloat) scratch->product.resize(a.tokens * a.n);
   return CpuKernel([a, scratch](const StepState&) {
     Gemm(a, *scratch);
     return absl::OkStatus();

@@ -3,8 +3,6 @@
 #define HWY_TARGET_INCLUDE "executors/cpu/simd/activations.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 // foreach_target re-includes this file once per target; what follows is per target.
-#include <cmath>
-
 #include "executors/cpu/simd/simd.h"
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
@@ -28,9 +26,14 @@ void SwigluImpl(const float* gate, const float* up, int64_t n, float* out) {
     if (up != nullptr) y = hn::Mul(y, hn::LoadU(d, up + i));
     hn::StoreU(y, d, out + i);
   }
-  for (; i < n; ++i) {
-    const float g = gate[i];
-    out[i] = g / (1.0f + std::exp(std::min(-g, 88.0f))) * (up != nullptr ? up[i] : 1.0f);
+  // The tail with the same vector formula (masked), so an element's result does not depend on
+  // where it falls in `n`: gate_up_swiglu applies this along a token's row or along a row's tokens.
+  if (i < n) {
+    const auto m = hn::FirstN(d, static_cast<size_t>(n - i));
+    const auto g = hn::MaskedLoad(m, d, gate + i);
+    auto y = hn::Div(g, hn::Add(one, hn::Exp(d, hn::Min(hn::Neg(g), cap))));
+    if (up != nullptr) y = hn::Mul(y, hn::MaskedLoad(m, d, up + i));
+    hn::BlendedStore(y, m, d, out + i);
   }
 }
 

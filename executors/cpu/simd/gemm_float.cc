@@ -1,5 +1,5 @@
 // GemmFloat (simd.h): the prefill product of f32/f16/bf16 weights with many activation rows, for
-// every Highway target. The AVX-512 targets have it; elsewhere GemmFloatImpl reports false and
+// every Highway target. The AVX-512 targets have it; elsewhere GemmFloatImpl returns null and
 // prefill goes through OpenBLAS sgemm instead.
 //
 // Shape of the computation (BLIS-style, with the roles chosen so the weights need no transpose):
@@ -9,7 +9,8 @@
 // transpose; 12 KiB, written right before use so it stays in L1: widening all the call's rows
 // first measured 3-4% slower) and the micro-kernel takes 12 rows x 32 tokens (24 accumulators;
 // per k two vector loads, twelve broadcasts and 24 FMAs) while the interleaved activation
-// streams from L2. Results go to a [row][token] scratch, transposed into y once per call.
+// streams from L2. Results stay [row][token] in the scratch; the caller transposes them out
+// (TransposeProducts), or first applies what it fuses (gate_up_swiglu's activation).
 // While a group's tiles compute, they prefetch the next group's rows into L2, a few lines per 8
 // steps of k (WeightPrefetch). `perf` on a pp128 f16 step: the micro-kernel 86% of the time,
 // widening ~1.6%, the output transpose ~2.5%, attention 1.9%.
@@ -39,7 +40,7 @@ namespace HWY_NAMESPACE {
 namespace {
 
 constexpr int kTile = static_cast<int>(kGemmFloatTileTokens);  // two vectors of tokens
-constexpr int kGroupRows = 12;
+constexpr int kGroupRows = static_cast<int>(kGemmFloatGroupRows);
 // Values of k per block. gemm_bench f16 T128, 2 threads: 256 and 512 measured alike (a
 // prototype at 128 was ~6% slower).
 constexpr int kBlockK = 256;
@@ -172,9 +173,9 @@ void Transpose16(__m512 r[16]) {
 }
 
 template <DType kType>
-void GemmFloatTyped(const uint8_t* w, int64_t row_bytes, int64_t rows, const InterleavedRows& x,
-                    ScratchVector<float>* scratch, float* y, int64_t ldy) {
-  const int64_t k = x.k, tiles = (x.tokens + kTile - 1) / kTile, ldc = tiles * kTile;
+float* GemmFloatTyped(const uint8_t* w, int64_t row_bytes, int64_t rows, const uint8_t* next, int64_t next_rows,
+                      const InterleavedRows& x, ScratchVector<float>* scratch) {
+  const int64_t k = x.k, tiles = (x.tokens + kTile - 1) / kTile, ldc = x.padded_tokens();
   const int64_t padded_rows = (rows + kGroupRows - 1) / kGroupRows * kGroupRows;
   // The widened group, then the [row][token] results; 64-byte aligned for the group's stores.
   const size_t block_floats = kGroupRows * kBlockK;
@@ -192,7 +193,8 @@ void GemmFloatTyped(const uint8_t* w, int64_t row_bytes, int64_t rows, const Int
       WidenGroup<kType>(w + g * row_bytes, row_bytes, std::min<int64_t>(kGroupRows, rows - g), k0,
                         kc, block);
       // This group's tiles prefetch what the next WidenGroup reads, a share each: the next
-      // group's rows, or after the last group the first group's next block.
+      // group's rows, after the last group the first group's next block, and after the last
+      // block the first group of the caller's next call.
       WeightPrefetch ahead;
       int ahead_rows = 0;
       if (g + kGroupRows < padded_rows) {
@@ -204,6 +206,11 @@ void GemmFloatTyped(const uint8_t* w, int64_t row_bytes, int64_t rows, const Int
         ahead = {w + (k0 + kc) * kValueBytes<kType>, row_bytes,
                  static_cast<int>((std::min<int64_t>(kBlockK, k - k0 - kc) * kValueBytes<kType> + 63) / 64) +
                      misaligned};
+      } else if (next != nullptr) {
+        ahead_rows = static_cast<int>(std::min<int64_t>(kGroupRows, next_rows));
+        ahead = {next, row_bytes,
+                 static_cast<int>((std::min<int64_t>(kBlockK, k) * kValueBytes<kType> + 63) / 64) +
+                     ((reinterpret_cast<uintptr_t>(next) | row_bytes) % 64 != 0)};
       }
       for (int64_t t = 0; t < tiles; ++t) {
         ahead.begin = static_cast<int>(ahead_rows * ahead.lines * t / tiles);
@@ -218,31 +225,24 @@ void GemmFloatTyped(const uint8_t* w, int64_t row_bytes, int64_t rows, const Int
       }
     }
   }
-  // Scalar: 16 x 16 register transposes (Transpose16) measured alike (`perf` on pp128 f16: 2.4%
-  // of the step either way; reading c is what costs).
-  for (int64_t t = 0; t < x.tokens; ++t) {
-    for (int64_t r = 0; r < rows; ++r) y[t * ldy + r] = c[r * ldc + t];
-  }
+  return c;
 }
 
 }  // namespace
 
 bool HasGemmFloatImpl() { return true; }
 
-bool GemmFloatImpl(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows,
-                   const InterleavedRows* x, ScratchVector<float>* scratch, float* y, int64_t ldy) {
+float* GemmFloatImpl(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows, const uint8_t* next,
+                     int64_t next_rows, const InterleavedRows* x, ScratchVector<float>* scratch) {
   switch (dtype) {
     case DType::kF32:
-      GemmFloatTyped<DType::kF32>(w, row_bytes, rows, *x, scratch, y, ldy);
-      return true;
+      return GemmFloatTyped<DType::kF32>(w, row_bytes, rows, next, next_rows, *x, scratch);
     case DType::kF16:
-      GemmFloatTyped<DType::kF16>(w, row_bytes, rows, *x, scratch, y, ldy);
-      return true;
+      return GemmFloatTyped<DType::kF16>(w, row_bytes, rows, next, next_rows, *x, scratch);
     case DType::kBF16:
-      GemmFloatTyped<DType::kBF16>(w, row_bytes, rows, *x, scratch, y, ldy);
-      return true;
+      return GemmFloatTyped<DType::kBF16>(w, row_bytes, rows, next, next_rows, *x, scratch);
     default:
-      return false;
+      return nullptr;
   }
 }
 
@@ -276,9 +276,9 @@ bool InterleaveRowsImpl(const float* x, int64_t first_tile, int64_t last_tile,
 
 bool HasGemmFloatImpl() { return false; }
 
-bool GemmFloatImpl(DType, const uint8_t*, int64_t, int64_t, const InterleavedRows*,
-                   ScratchVector<float>*, float*, int64_t) {
-  return false;
+float* GemmFloatImpl(DType, const uint8_t*, int64_t, int64_t, const uint8_t*, int64_t, const InterleavedRows*,
+                     ScratchVector<float>*) {
+  return nullptr;
 }
 
 bool InterleaveRowsImpl(const float*, int64_t, int64_t, InterleavedRows*) { return false; }
@@ -328,9 +328,17 @@ void InterleaveRowsForGemm(const float* x, int64_t first_tile, int64_t last_tile
 
 bool HasGemmFloat() { return HWY_DYNAMIC_DISPATCH(HasGemmFloatImpl)(); }
 
-bool GemmFloat(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows,
-               const InterleavedRows& x, ScratchVector<float>* scratch, float* y, int64_t ldy) {
-  return HWY_DYNAMIC_DISPATCH(GemmFloatImpl)(dtype, w, row_bytes, rows, &x, scratch, y, ldy);
+float* GemmFloat(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows, const uint8_t* next,
+                 int64_t next_rows, const InterleavedRows& x, ScratchVector<float>* scratch) {
+  return HWY_DYNAMIC_DISPATCH(GemmFloatImpl)(dtype, w, row_bytes, rows, next, next_rows, &x, scratch);
+}
+
+// Scalar: 16 x 16 register transposes (Transpose16) measured alike (`perf` on pp128 f16: 2.4% of
+// the step either way; reading c is what costs).
+void TransposeProducts(const float* c, int64_t ldc, int64_t rows, int64_t tokens, float* y, int64_t ldy) {
+  for (int64_t t = 0; t < tokens; ++t) {
+    for (int64_t r = 0; r < rows; ++r) y[t * ldy + r] = c[r * ldc + t];
+  }
 }
 
 }  // namespace anvil::cpu

@@ -81,22 +81,30 @@ bool GemmQuant(DType dtype, const uint8_t* packed, int64_t rows, const Quantized
 // The prefill product of f32/f16/bf16 weights (simd/gemm_float.cc), AVX-512 only. The activation
 // rows are interleaved once per call: per tile of kGemmFloatTileTokens tokens, [k][tile] (tokens
 // past `tokens` zero). InterleaveRowsForGemm fills tiles [first, last) of `out` (Resize first;
-// disjoint ranges may run in parallel). GemmFloat computes y[t * ldy + r] = dot(row r, token t)
-// for rows [0, rows) of a weight with `row_bytes` per row and every token of `x`: one f32 FMA
-// chain per output in k order from zero, equal to the scalar fmaf loop over the widened weights
-// whatever rows a call covers. `scratch` is resized as needed (no allocation once big enough).
-// Returns false, computing nothing, for other dtypes and where this CPU's target has no such
-// kernel (HasGemmFloat() is false: everything below AVX-512).
+// disjoint ranges may run in parallel). GemmFloat computes c[r * x.padded_tokens() + t] =
+// dot(row r, token t) for rows [0, rows) of a weight with `row_bytes` per row and the tokens
+// [0, x.tokens) (the rest of each row is scratch): one f32 FMA chain per output in k order from zero,
+// equal to the scalar fmaf loop over the widened weights whatever rows a call covers. Rows go in
+// groups of kGemmFloatGroupRows. `c` lives in `scratch` (resized as needed: no allocation once big
+// enough) until its next use. `next`, when not null, is where the caller's next call starts, with
+// `next_rows` rows: the end of this call prefetches it. Returns null, computing nothing, for
+// other dtypes and where this CPU's target has no such kernel (HasGemmFloat() is false: everything
+// below AVX-512). TransposeProducts writes such [row][token] products out as y[t * ldy + r].
 inline constexpr int64_t kGemmFloatTileTokens = 32;
+inline constexpr int64_t kGemmFloatGroupRows = 12;
 struct InterleavedRows {
   int64_t tokens = 0, k = 0;
   ScratchVector<float> values;  // [tiles][k][kGemmFloatTileTokens]
   void Resize(int64_t tokens, int64_t k);
+  int64_t padded_tokens() const {
+    return (tokens + kGemmFloatTileTokens - 1) / kGemmFloatTileTokens * kGemmFloatTileTokens;
+  }
 };
 void InterleaveRowsForGemm(const float* x, int64_t first_tile, int64_t last_tile, InterleavedRows* out);
 bool HasGemmFloat();
-bool GemmFloat(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows, const InterleavedRows& x,
-               ScratchVector<float>* scratch, float* y, int64_t ldy);
+float* GemmFloat(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows, const uint8_t* next,
+                 int64_t next_rows, const InterleavedRows& x, ScratchVector<float>* scratch);
+void TransposeProducts(const float* c, int64_t ldc, int64_t rows, int64_t tokens, float* y, int64_t ldy);
 
 // y[r] = dot(row r, x) for rows [0, rows) of a `dtype` weight matrix starting at `w` with
 // `row_bytes` per row of k values. f32/f16/bf16 read `x`; q8_0/q4_0 read `xq` (from
