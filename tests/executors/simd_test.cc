@@ -393,6 +393,26 @@ TEST_P(SimdTest, AttendGroupEqualsEachHeadAlone) {
   }
 }
 
+// gate_up_swiglu applies Swiglu along a token's row (T = 1) or along a row's tokens (prefill), so
+// an element's result must not depend on where it falls in the call: the tail is no exception.
+TEST_P(SimdTest, SwigluDoesNotDependOnTheElementsPlace) {
+  constexpr int64_t kN = 1001;  // no multiple of any vector width
+  std::vector<float> gate = RandomValues(kN, 11), up = RandomValues(kN, 12);
+  for (float& g : gate) g *= 12.0f;  // exp over [-12, 12]
+  std::vector<float> whole(kN), alone(1), silu(kN);
+  Swiglu(gate.data(), up.data(), kN, whole.data());
+  Swiglu(gate.data(), nullptr, kN, silu.data());
+  for (int64_t i = 0; i < kN; ++i) {
+    Swiglu(gate.data() + i, up.data() + i, 1, alone.data());
+    ASSERT_EQ(whole[i], alone[0]) << "element " << i;
+    Swiglu(gate.data() + i, nullptr, 1, alone.data());
+    ASSERT_EQ(silu[i], alone[0]) << "element " << i;
+    const double expected = gate[i] / (1.0 + std::exp(-static_cast<double>(gate[i])));
+    ASSERT_NEAR(silu[i], expected, 1e-6 * (1.0 + std::fabs(expected))) << "element " << i;
+    ASSERT_NEAR(whole[i], expected * up[i], 1e-6 * (1.0 + std::fabs(expected * up[i]))) << "element " << i;
+  }
+}
+
 TEST_P(SimdTest, StreamReadSumsEveryWord) {
   std::vector<uint64_t> words(1000);
   uint64_t expected = 0;

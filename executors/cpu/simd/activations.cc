@@ -3,6 +3,8 @@
 #define HWY_TARGET_INCLUDE "executors/cpu/simd/activations.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 // foreach_target re-includes this file once per target; what follows is per target.
+#include <cstring>
+
 #include "executors/cpu/simd/simd.h"
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
@@ -26,14 +28,19 @@ void SwigluImpl(const float* gate, const float* up, int64_t n, float* out) {
     if (up != nullptr) y = hn::Mul(y, hn::LoadU(d, up + i));
     hn::StoreU(y, d, out + i);
   }
-  // The tail with the same vector formula (masked), so an element's result does not depend on
-  // where it falls in `n`: gate_up_swiglu applies this along a token's row or along a row's tokens.
+  // The tail with the same vector formula, through a zero-padded copy, so an element's result does
+  // not depend on where it falls in `n`: gate_up_swiglu applies this along a token's row or along
+  // a row's tokens.
   if (i < n) {
-    const auto m = hn::FirstN(d, static_cast<size_t>(n - i));
-    const auto g = hn::MaskedLoad(m, d, gate + i);
+    HWY_ALIGN float g_tail[HWY_MAX_BYTES / sizeof(float)] = {}, u_tail[HWY_MAX_BYTES / sizeof(float)] = {};
+    const size_t rest = static_cast<size_t>(n - i);
+    std::memcpy(g_tail, gate + i, rest * sizeof(float));
+    if (up != nullptr) std::memcpy(u_tail, up + i, rest * sizeof(float));
+    const auto g = hn::Load(d, g_tail);
     auto y = hn::Div(g, hn::Add(one, hn::Exp(d, hn::Min(hn::Neg(g), cap))));
-    if (up != nullptr) y = hn::Mul(y, hn::MaskedLoad(m, d, up + i));
-    hn::BlendedStore(y, m, d, out + i);
+    if (up != nullptr) y = hn::Mul(y, hn::Load(d, u_tail));
+    hn::Store(y, d, g_tail);
+    std::memcpy(out + i, g_tail, rest * sizeof(float));
   }
 }
 
