@@ -7,11 +7,16 @@
 //          output columns, from the plan's packed copy of the weight (packed_weights.h) or, with
 //          packing turned off, a chunk packed on the spot.
 //          More f32/f16/bf16 tokens on CPUs with AVX-512: the activation rows are
-//          interleaved once and GemmFloat multiplies per fixed chunk of output columns, widening
-//          the weights block by block (no f32 copy of the matrix).
+//          interleaved once and GemmFloat multiplies per call of whole 12-row groups (FloatCalls),
+//          widening the weights block by block (no f32 copy of the matrix).
 //          Otherwise OpenBLAS sgemm per fixed chunk of output columns (OpenBLAS runs
 //          single-threaded inside TBB tasks; the chunking does the parallelism), weights that are
 //          not f32 dequantized chunk by chunk into a per-thread buffer.
+// With `swiglu` (gate_up_swiglu's T > 1 path, BindLinear(ctx, true)) the weight is [2F, K] and
+// y[T, F] the activation of the two halves' products: on the GemmFloat path each call computes
+// gate rows and the matching up rows and applies it to their products in cache (`perf` on a
+// pp128 f16 step: widening + transposes + SwiGLU 7.1% -> 5.9% of the samples, against the [T, 2F]
+// product and a pass over it, which the other paths still take).
 // Per-thread buffers are allocated on first use and reused.
 #include <cblas.h>  // the CBLAS constants; the functions come from LoadBlas()
 
@@ -41,7 +46,10 @@ constexpr int64_t kGemmChunk = 256;
 // count of calls that is a multiple of 4 so that TBB's halving of the range gives 2 or 4 threads
 // equal shares (calls differ by at most one group). Calls of exactly 96 columns left a short
 // last call, and one thread idled at the end of each linear while the other finished its share
-// (2048 columns: 1056 against 992; 2560: 1312 against 1248).
+// (2048 columns: 1056 against 992; 2560: 1312 against 1248). gemm_bench f16 T128, 2 threads,
+// best of 3 alternated: 2048x2048 269 -> 291 GFLOP/s, 2048x5632 258 -> 277, 2560x2048 284 -> 294;
+// `anvil bench` pp128 bf16 median of 5 137.8 -> 143.9 tok/s. About 192 or 48 columns instead:
+// f16 pp128 median of 8 136.0 and 133.0 tok/s against 138.0.
 constexpr int64_t kGemmFloatChunk = 96;
 struct FloatCalls {
   int64_t n, groups, count;

@@ -12,8 +12,11 @@
 // streams from L2. Results stay [row][token] in the scratch; the caller transposes them out
 // (TransposeProducts), or first applies what it fuses (gate_up_swiglu's activation).
 // While a group's tiles compute, they prefetch the next group's rows into L2, a few lines per 8
-// steps of k (WeightPrefetch). `perf` on a pp128 f16 step: the micro-kernel 86% of the time,
-// widening ~1.6%, the output transpose ~2.5%, attention 1.9%.
+// steps of k (WeightPrefetch). `perf` on a pp128 f16 step: the micro-kernel 86% of the samples,
+// the rest of GemmFloatImpl (mostly widening) 3.8%, TransposeProducts 1.6%, attention 1.4%.
+// Widening the next group inside the micro-kernel's k loop instead (8 values of a few rows per 8
+// steps) moved those samples into the micro-kernel without saving any (pp128 f16 alike): the
+// conversions take the FMA ports, and the loads wait on L2 either way.
 //
 // Each output is one FMA chain in k order starting from zero (blocks continue the chain through
 // the scratch), so it equals the scalar fmaf loop over the widened weights bit for bit, for any
@@ -333,8 +336,9 @@ float* GemmFloat(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows,
   return HWY_DYNAMIC_DISPATCH(GemmFloatImpl)(dtype, w, row_bytes, rows, next, next_rows, &x, scratch);
 }
 
-// Scalar: 16 x 16 register transposes (Transpose16) measured alike (`perf` on pp128 f16: 2.4% of
-// the step either way; reading c is what costs).
+// Scalar: 16 x 16 register transposes (Transpose16) measured alike before, and worse once the
+// products were returned (`perf` on pp128 f16: 2.4% of the samples against 1.6%; the 16 stores of
+// a block go to rows of y 8 KiB apart for the 2048-wide outputs, one L1 set).
 void TransposeProducts(const float* c, int64_t ldc, int64_t rows, int64_t tokens, float* y, int64_t ldy) {
   for (int64_t t = 0; t < tokens; ++t) {
     for (int64_t r = 0; r < rows; ++r) y[t * ldy + r] = c[r * ldc + t];
