@@ -14,9 +14,9 @@
 // While a group's tiles compute, they prefetch the next group's rows into L2, a few lines per 8
 // steps of k (WeightPrefetch). `perf` on a pp128 f16 step: the micro-kernel 86% of the samples,
 // the rest of GemmFloatImpl (mostly widening) 3.8%, TransposeProducts 1.6%, attention 1.4%.
-// Widening the next group inside the micro-kernel's k loop instead (8 values of a few rows per 8
-// steps) moved those samples into the micro-kernel without saving any (pp128 f16 alike): the
-// conversions take the FMA ports, and the loads wait on L2 either way.
+// Widening the next group inside the micro-kernel's k loop instead (8 or 16 values of a few rows
+// per 8 steps) moved those samples into the micro-kernel without saving any (pp128 f16 alike):
+// the conversions take the FMA ports, and the loads wait on L2 either way.
 //
 // Each output is one FMA chain in k order starting from zero (blocks continue the chain through
 // the scratch), so it equals the scalar fmaf loop over the widened weights bit for bit, for any
@@ -302,8 +302,7 @@ HWY_EXPORT(InterleaveRowsImpl);
 void InterleavedRows::Resize(int64_t new_tokens, int64_t new_k) {
   tokens = new_tokens;
   k = new_k;
-  values.resize((tokens + kGemmFloatTileTokens - 1) / kGemmFloatTileTokens * kGemmFloatTileTokens *
-                k);
+  values.resize(padded_tokens() * k);
 }
 
 void InterleaveRowsForGemm(const float* x, int64_t first_tile, int64_t last_tile,
