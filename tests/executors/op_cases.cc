@@ -44,8 +44,8 @@ void Linear(std::vector<OpCase>& cases) {
   struct Shape {
     int64_t tokens, k, n;
   };
-  // T = 40: the CPU's own prefill GEMM (16+ tokens: a tile of 32 and a half tile, a k tail, a
-  // chunk of 96 rows and a partial one).
+  // T = 40: the CPU's own prefill GEMM (16+ tokens: a tile of 32 and a half tile, a k tail, calls
+  // of whole 12-row groups and a partial group).
   for (Shape s : {Shape{1, 64, 64}, Shape{1, 67, 131}, Shape{5, 67, 131}, Shape{9, 256, 300}, Shape{1, 2048, 64},
                   Shape{40, 67, 131}}) {
     for (bool bias : {false, true}) {
@@ -58,13 +58,18 @@ void Linear(std::vector<OpCase>& cases) {
   }
   for (DType dtype : {DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0}) {
     // K = 288: an odd number of 32-value blocks; N = 37: a row count that is no multiple of 4.
-    for (Shape s : {Shape{1, 96, 70}, Shape{6, 128, 130}, Shape{1, 288, 37}, Shape{1, 2048, 300}, Shape{20, 288, 100}}) {
+    // T = 20 (f16/bf16: the prefill GEMM) with N = 20: fewer 12-row groups than calls.
+    for (Shape s : {Shape{1, 96, 70}, Shape{6, 128, 130}, Shape{1, 288, 37}, Shape{1, 2048, 300}, Shape{20, 288, 100},
+                    Shape{20, 288, 20}}) {
       cases.push_back({absl::StrCat("linear_", DTypeName(dtype), "_T", s.tokens, "_K", s.k, "_N", s.n), "linear",
                        {In({s.tokens, s.k}), W(dtype, {s.n, s.k})}, 1, {}, 0, kMatmul});
     }
-    // T = 40: f16/bf16 through the prefill GEMM with the activation fused into its output (F = 100:
-    // calls of whole 12-row groups and a partial one), q8_0/q4_0 through the product and then it.
-    for (Shape s : {Shape{1, 96, 2 * 40}, Shape{3, 64, 2 * 9}, Shape{40, 96, 2 * 100}}) {
+    // T = 40 and 64 (two whole tiles): on AVX-512, f16/bf16 through the prefill GEMM with the
+    // activation fused into its output, q8_0/q4_0 through the product and then it. F = 100: calls of
+    // whole 12-row groups and a partial one; F = 20 with K = 320: fewer groups than calls (empty
+    // calls) and more than one block of k.
+    for (Shape s : {Shape{1, 96, 2 * 40}, Shape{3, 64, 2 * 9}, Shape{40, 96, 2 * 100}, Shape{64, 96, 2 * 100},
+                    Shape{40, 320, 2 * 20}}) {
       cases.push_back({absl::StrCat("gate_up_swiglu_", DTypeName(dtype), "_T", s.tokens, "_K", s.k, "_F", s.n / 2),
                        "gate_up_swiglu", {In({s.tokens, s.k}), W(dtype, {s.n, s.k})}, 1, {}, 0, kMatmul});
     }

@@ -88,7 +88,9 @@ struct LinearArgs {
   std::shared_ptr<const PackedWeight> packed;  // kInt8: the plan's packed copy, unless turned off
 };
 
-// Scratch of the T > 1 path: per-thread dequantized or repacked weights, the quantized rows.
+// Scratch of the T > 1 path: per-thread dequantized or repacked weights or GemmFloat's products,
+// the quantized or interleaved activation, and the product a fused activation reads on the paths
+// that cannot take it in cache.
 struct GemmScratch {
   tbb::enumerable_thread_specific<ScratchVector<float>> tiles;
   tbb::enumerable_thread_specific<std::vector<uint8_t>> packed;
@@ -162,6 +164,8 @@ void GemmInt8(const LinearArgs& a, GemmScratch& scratch) {
   });
 }
 
+// ChoosePath takes this path only for f32/f16/bf16 weights where HasGemmFloat(), so GemmFloat
+// always computes here (never returns null).
 void GemmWide(const LinearArgs& a, GemmScratch& scratch) {
   const int64_t tiles = (a.tokens + kGemmFloatTileTokens - 1) / kGemmFloatTileTokens;
   ParallelChunks(tiles, 1, [&](int64_t begin, int64_t end) { InterleaveRowsForGemm(a.x.f32(), begin, end, &scratch.xi); });
