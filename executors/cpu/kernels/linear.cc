@@ -59,6 +59,15 @@ struct FloatCalls {
         count(((groups * kGemmFloatGroupRows + kGemmFloatChunk - 1) / kGemmFloatChunk + 3) / 4 * 4) {}
   // Where call c starts (call `count` ends at n).
   int64_t Begin(int64_t c) const { return std::min(n, kGemmFloatGroupRows * (groups * c / count)); }
+  // fn(begin, end, after) per call across threads: columns [begin, end), and the `after` columns
+  // of the call after it (a thread's next call, usually: each thread takes a contiguous share).
+  template <typename Fn>
+  void Run(const Fn& fn) const {
+    ParallelChunks(count, 1, [&](int64_t call, int64_t) {
+      const int64_t begin = Begin(call), end = Begin(call + 1);
+      fn(begin, end, Begin(call + 2) - end);
+    });
+  }
 };
 // GemmFloat computes tokens in tiles of 32 (16 for a last tile), so a handful of tokens pays for
 // 16, and sgemm (f32's path for them before) measured slower per token than decode; up to this
@@ -175,9 +184,7 @@ void GemmWide(const LinearArgs& a, GemmScratch& scratch) {
     // Each call takes the gate rows [begin, end) and the matching up rows [f + begin, f + end), and
     // applies the activation to the products while they are in cache: no [T, 2F] product.
     const int64_t f = a.n / 2;
-    const FloatCalls calls(f);
-    ParallelChunks(calls.count, 1, [&](int64_t call, int64_t) {
-      const int64_t begin = calls.Begin(call), end = calls.Begin(call + 1), after = calls.Begin(call + 2) - end;
+    FloatCalls(f).Run([&](int64_t begin, int64_t end, int64_t after) {
       float* gate = GemmFloat(a.w.dtype, rows(begin), a.row_bytes, end - begin, rows(f + begin), end - begin,
                               scratch.xi, &scratch.tiles.local());
       const float* up = GemmFloat(a.w.dtype, rows(f + begin), a.row_bytes, end - begin,
@@ -187,10 +194,7 @@ void GemmWide(const LinearArgs& a, GemmScratch& scratch) {
     });
     return;
   }
-  const FloatCalls calls(a.n);
-  ParallelChunks(calls.count, 1, [&](int64_t call, int64_t) {
-    const int64_t begin = calls.Begin(call), end = calls.Begin(call + 1), after = calls.Begin(call + 2) - end;
-    // A thread's next call is usually the one after (each thread takes a contiguous share).
+  FloatCalls(a.n).Run([&](int64_t begin, int64_t end, int64_t after) {
     const float* c = GemmFloat(a.w.dtype, rows(begin), a.row_bytes, end - begin, after > 0 ? rows(end) : nullptr,
                                after, scratch.xi, &scratch.tiles.local());
     TransposeProducts(c, ldc, end - begin, a.tokens, a.y.f32() + begin, a.n);
