@@ -1,6 +1,7 @@
 // CPU attention at TinyLlama's shape (32 query heads, 4 KV heads, head_dim 64) over a KV cache
-// of capacity 2048: decoding one token at context 512 and 2048, and a 512-token prompt (whose
-// memory stays O(head_dim) per work item: no T x T score matrix).
+// of capacity 2048: decoding one token at context 512 and 2048, and prompts of 512 and 2048 tokens
+// (blocks of tokens through AttendTokens on AVX-512; memory stays O(head_dim) per row of a work
+// item: no T x T score matrix).
 //
 //   build/bench/attention_bench
 #include <random>
@@ -58,6 +59,7 @@ BENCHMARK(BM_Attention)
     ->Args({1, 2048, 1})
     ->Args({1, 2048, 2})
     ->Args({512, 512, 2})
+    ->Args({2048, 2048, 2})
     ->UseRealTime();
 
 }  // namespace

@@ -145,7 +145,12 @@ void Attention(std::vector<OpCase>& cases) {
   };
   for (Shape s : {Shape{1, 4, 4, 8, 0, 0}, Shape{1, 4, 2, 8, 9, 0}, Shape{1, 8, 2, 20, 30, 0}, Shape{4, 4, 1, 16, 0, 0},
                   Shape{5, 6, 3, 8, 7, 0}, Shape{1, 4, 2, 64, 100, 0}, Shape{6, 4, 2, 8, 3, 4}, Shape{1, 4, 4, 8, 50, 16},
-                  Shape{3, 2, 2, 8, 0, 1}}) {
+                  Shape{3, 2, 2, 8, 0, 1},
+                  // Prompts in blocks of tokens (AttendTokens on AVX-512): several blocks of tokens and
+                  // of keys, GQA groups of 8 and 6 (rows padded to a tile), a window across blocks,
+                  // head_dim 128 and 24, and a last block of one token.
+                  Shape{40, 16, 2, 64, 5, 0}, Shape{37, 12, 2, 128, 30, 0}, Shape{50, 4, 4, 16, 20, 24},
+                  Shape{33, 2, 1, 24, 0, 0}}) {
     Attributes a;
     if (s.window > 0) a.Set("sliding_window", s.window);
     const int64_t capacity = s.position + s.tokens + 3;

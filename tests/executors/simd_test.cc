@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "executors/cpu/kernels/packed_weights.h"
 #include "gtest/gtest.h"
 #include "ops/dequantize.h"
@@ -389,6 +390,61 @@ TEST_P(SimdTest, AttendGroupEqualsEachHeadAlone) {
         Attend(q.data() + h * hd, 1, keys.data(), values.data(), first, last, hd, scale, alone.data());
         for (int64_t i = 0; i < hd; ++i) ASSERT_EQ(together[h * hd + i], alone[i]) << "head " << h << " element " << i;
       }
+    }
+  }
+}
+
+// A block of prompt tokens at once: every (token, head) row against softmax in doubles over the
+// keys it may see (causal, and a sliding window's first keys), on the AVX-512 targets; elsewhere
+// AttendTokens declines and computes nothing.
+TEST_P(SimdTest, AttendTokensMatchesSoftmaxInDoubles) {
+  struct Case {
+    int64_t tokens, heads, head_dim, position, window;
+  };
+  // Rows (tokens x heads) short of a 16-row vector and of a 32-row tile, and a full 64; head_dim
+  // 64, 128 and 24 (not a multiple of 16); contexts within one block of 32 keys and over several;
+  // windows that cut blocks.
+  for (Case c : {Case{8, 8, 64, 0, 0}, Case{5, 6, 128, 70, 0}, Case{21, 3, 24, 3, 0}, Case{64, 1, 16, 100, 20},
+                 Case{16, 4, 64, 40, 33}, Case{2, 2, 8, 0, 1}}) {
+    SCOPED_TRACE(absl::StrCat("tokens ", c.tokens, " heads ", c.heads, " head_dim ", c.head_dim, " position ",
+                              c.position, " window ", c.window));
+    const int64_t hd = c.head_dim, context = c.position + c.tokens, stride = c.heads * hd + 8;  // padded rows
+    const std::vector<float> q = RandomValues(c.tokens * stride, 7 + hd);
+    const std::vector<float> keys = RandomValues(context * hd, 8 + hd);
+    const std::vector<float> values = RandomValues(context * hd, 9 + hd);
+    const float scale = 1.0f / std::sqrt(static_cast<float>(hd)) * 4;
+    std::vector<int64_t> first(c.tokens);
+    for (int64_t t = 0; t < c.tokens; ++t) {
+      first[t] = c.window > 0 ? std::max<int64_t>(0, c.position + t - c.window + 1) : 0;
+    }
+    std::vector<float> out(c.tokens * stride, 777.0f);
+    const bool ran = AttendTokens(q.data(), stride, c.tokens, c.heads, keys.data(), values.data(), first.data(),
+                                  c.position, hd, scale, out.data(), stride);
+    ASSERT_EQ(ran, SimdTargetName().rfind("AVX3", 0) == 0);
+    if (!ran) {
+      for (float v : out) ASSERT_EQ(v, 777.0f);
+      continue;
+    }
+    for (int64_t t = 0; t < c.tokens; ++t) {
+      const int64_t last = c.position + t;
+      for (int64_t h = 0; h < c.heads; ++h) {
+        const float* qr = q.data() + t * stride + h * hd;
+        std::vector<double> score(last + 1);
+        double max = -1e300, sum = 0;
+        for (int64_t j = first[t]; j <= last; ++j) {
+          score[j] = 0;
+          for (int64_t i = 0; i < hd; ++i) score[j] += double{qr[i]} * keys[j * hd + i];
+          score[j] *= scale;
+          max = std::max(max, score[j]);
+        }
+        for (int64_t j = first[t]; j <= last; ++j) sum += std::exp(score[j] - max);
+        for (int64_t i = 0; i < hd; ++i) {
+          double expected = 0;
+          for (int64_t j = first[t]; j <= last; ++j) expected += std::exp(score[j] - max) / sum * values[j * hd + i];
+          ASSERT_NEAR(out[t * stride + h * hd + i], expected, 2e-6) << "token " << t << " head " << h << " element " << i;
+        }
+      }
+      for (int64_t i = c.heads * hd; i < stride; ++i) ASSERT_EQ(out[t * stride + i], 777.0f) << "past the heads";
     }
   }
 }

@@ -145,6 +145,19 @@ inline constexpr int64_t kAttendGroupHeads = 8;
 void Attend(const float* q, int64_t heads, const float* keys, const float* values, int64_t first, int64_t last,
             int64_t head_dim, float scale, float* out);
 
+// Attention of a block of prompt tokens and `heads` query heads of one KV head at once (prefill):
+// token t's head h, at q[t * q_stride + h * head_dim], attends to keys [first[t], position + t]
+// and writes out[t * out_stride + h * head_dim]. The same result as Attend per token (softmax in
+// floats, summed in another order), as small GEMMs with the rows along the vector lanes
+// (simd/attend_tokens.cc). Returns false, computing nothing, where this CPU has no such kernel
+// (AVX-512 only), or head_dim is not a multiple of 8 up to kAttendTokensMaxHeadDim, or
+// tokens * heads exceeds kAttendTokensRows. first[t] must not decrease with t.
+inline constexpr int64_t kAttendTokensRows = 64;
+inline constexpr int64_t kAttendTokensMaxHeadDim = 128;
+bool AttendTokens(const float* q, int64_t q_stride, int64_t tokens, int64_t heads, const float* keys,
+                  const float* values, const int64_t* first, int64_t position, int64_t head_dim, float scale,
+                  float* out, int64_t out_stride);
+
 // out[i] = silu(gate[i]) * up[i] (silu alone when `up` is null); `out` may be `gate` or `up`.
 void Swiglu(const float* gate, const float* up, int64_t n, float* out);
 
