@@ -150,7 +150,9 @@ void Attention(std::vector<OpCase>& cases) {
                   // of keys, GQA groups of 8 and 6 (rows padded to a tile), a window across blocks,
                   // head_dim 128 and 24, and a last block of one token.
                   Shape{40, 16, 2, 64, 5, 0}, Shape{37, 12, 2, 128, 30, 0}, Shape{50, 4, 4, 16, 20, 24},
-                  Shape{33, 2, 1, 24, 0, 0}}) {
+                  Shape{33, 2, 1, 24, 0, 0},
+                  // head_dim 20: AttendTokens declines, the block goes a token at a time.
+                  Shape{9, 4, 2, 20, 3, 0}}) {
     Attributes a;
     if (s.window > 0) a.Set("sliding_window", s.window);
     const int64_t capacity = s.position + s.tokens + 3;
