@@ -147,11 +147,13 @@ void Attention(std::vector<OpCase>& cases) {
                   Shape{5, 6, 3, 8, 7, 0}, Shape{1, 4, 2, 64, 100, 0}, Shape{6, 4, 2, 8, 3, 4}, Shape{1, 4, 4, 8, 50, 16},
                   Shape{3, 2, 2, 8, 0, 1},
                   // Prompts in blocks of tokens (AttendTokens on AVX-512): several blocks of tokens and
-                  // of keys, GQA groups of 8 and 6 (rows padded to a tile), a window across blocks,
-                  // head_dim 128 and 24, and a last block of one token.
+                  // of keys, GQA groups of 8 and 6 (rows padded to a tile), windows across blocks of
+                  // keys and of tokens, head_dim 128 and 24, and a last block of one token.
                   Shape{40, 16, 2, 64, 5, 0}, Shape{37, 12, 2, 128, 30, 0}, Shape{50, 4, 4, 16, 20, 24},
-                  Shape{33, 2, 1, 24, 0, 0},
-                  // head_dim 20: AttendTokens declines, the block goes a token at a time.
+                  Shape{33, 2, 1, 24, 0, 0}, Shape{40, 8, 1, 64, 10, 20},
+                  // A GQA group of 9 in parts of 5 and 4 heads (blocks of 12 tokens).
+                  Shape{20, 18, 2, 32, 7, 0},
+                  // head_dim 20: no AttendTokens kernel, a token per work item.
                   Shape{9, 4, 2, 20, 3, 0}}) {
     Attributes a;
     if (s.window > 0) a.Set("sliding_window", s.window);

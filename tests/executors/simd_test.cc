@@ -7,6 +7,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -403,9 +404,9 @@ TEST_P(SimdTest, AttendTokensMatchesSoftmaxInDoubles) {
   };
   // Rows (tokens x heads) short of a 16-row vector and of a 32-row tile, and a full 64; head_dim
   // 64, 128 and 24 (not a multiple of 16); contexts within one block of 32 keys and over several;
-  // windows that cut blocks.
+  // windows that cut blocks, and one whose middle blocks no row masks.
   for (Case c : {Case{8, 8, 64, 0, 0}, Case{5, 6, 128, 70, 0}, Case{21, 3, 24, 3, 0}, Case{64, 1, 16, 100, 20},
-                 Case{16, 4, 64, 40, 33}, Case{2, 2, 8, 0, 1}}) {
+                 Case{16, 4, 64, 40, 33}, Case{2, 2, 8, 0, 1}, Case{16, 4, 64, 100, 70}}) {
     SCOPED_TRACE(absl::StrCat("tokens ", c.tokens, " heads ", c.heads, " head_dim ", c.head_dim, " position ",
                               c.position, " window ", c.window));
     const int64_t hd = c.head_dim, context = c.position + c.tokens, stride = c.heads * hd + 8;  // padded rows
@@ -447,6 +448,40 @@ TEST_P(SimdTest, AttendTokensMatchesSoftmaxInDoubles) {
       for (int64_t i = c.heads * hd; i < stride; ++i) ASSERT_EQ(out[t * stride + i], 777.0f) << "past the heads";
     }
   }
+}
+
+// AttendTokens writes its output over its queries when asked (q == out), and declines shapes it
+// has no kernel for, leaving the output alone.
+TEST_P(SimdTest, AttendTokensInPlaceAndDeclines) {
+  const int64_t tokens = 12, heads = 4, hd = 64, position = 30, stride = heads * hd;
+  const std::vector<float> q = RandomValues(tokens * stride, 21);
+  const std::vector<float> keys = RandomValues((position + tokens) * hd, 22);
+  const std::vector<float> values = RandomValues((position + tokens) * hd, 23);
+  const std::vector<int64_t> first(tokens, 0);
+  std::vector<float> apart(q.size()), in_place = q;
+  const bool ran = AttendTokens(q.data(), stride, tokens, heads, keys.data(), values.data(), first.data(), position,
+                                hd, 0.125f, apart.data(), stride);
+  ASSERT_EQ(ran, HasAttendTokens(hd));
+  ASSERT_EQ(ran, SimdTargetName().rfind("AVX3", 0) == 0);
+  ASSERT_EQ(AttendTokens(in_place.data(), stride, tokens, heads, keys.data(), values.data(), first.data(), position,
+                         hd, 0.125f, in_place.data(), stride),
+            ran);
+  if (ran) {
+    EXPECT_EQ(in_place, apart);
+  }
+  // Too many rows (65), head_dims not a multiple of 8 or over the limit.
+  std::vector<float> out(5 * 13 * 136, 777.0f);
+  const std::vector<float> big_q = RandomValues(out.size(), 24);
+  const std::vector<float> big_cache = RandomValues(100 * 136, 25);
+  const std::vector<int64_t> zeros(13, 0);
+  for (auto [t, h, d] : {std::tuple<int64_t, int64_t, int64_t>{13, 5, 64}, {4, 4, 20}, {4, 4, 136}}) {
+    EXPECT_FALSE(AttendTokens(big_q.data(), h * d, t, h, big_cache.data(), big_cache.data(), zeros.data(), 0, d, 1.0f,
+                              out.data(), h * d))
+        << t << " tokens " << h << " heads head_dim " << d;
+  }
+  EXPECT_FALSE(HasAttendTokens(20));
+  EXPECT_FALSE(HasAttendTokens(136));
+  for (float v : out) ASSERT_EQ(v, 777.0f);
 }
 
 // gate_up_swiglu applies Swiglu along a token's row (T = 1) or along a row's tokens (prefill), so

@@ -74,8 +74,9 @@ absl::StatusOr<CpuKernel> BindAttention(const BindContext& ctx) {
     const int64_t parts = (group + kItemHeads - 1) / kItemHeads;  // per KV head
     const int64_t part_heads = (group + parts - 1) / parts;
     // A prompt goes in blocks of tokens (AttendTokens: rows = tokens x heads along the lanes);
-    // one token, or a CPU without that kernel, a token at a time.
-    const int64_t block = a.tokens > 1 ? std::max<int64_t>(1, kAttendTokensRows / part_heads) : 1;
+    // one token, or a CPU or head_dim without that kernel, a token per work item.
+    const int64_t block =
+        a.tokens > 1 && HasAttendTokens(a.head_dim) ? std::max<int64_t>(1, kAttendTokensRows / part_heads) : 1;
     const int64_t blocks = (a.tokens + block - 1) / block;
     const int64_t items = blocks * a.kv_heads * parts;
     const int64_t work = (step.position + a.tokens) * a.head_dim * 2 * part_heads * block;
@@ -86,7 +87,7 @@ absl::StatusOr<CpuKernel> BindAttention(const BindContext& ctx) {
         const int64_t n = std::min(part_heads, (kvh + 1) * group - h);
         const int64_t t0 = b * block, tokens = std::min(block, a.tokens - t0);
         if (tokens > 1 && AttendBlock(a, t0, tokens, h, n, step.position)) continue;
-        for (int64_t t = t0; t < t0 + tokens; ++t) AttendHeads(a, t, h, n, step.position);
+        for (int64_t t = t0; t < t0 + tokens; ++t) AttendHeads(a, t, h, n, step.position);  // declined
       }
     });
     return absl::OkStatus();

@@ -9,7 +9,8 @@
 // cache's layout):
 // - the rows' queries are transposed once per call into qt[d][row], times `scale`;
 // - per block of kKeys keys, scores st[key][row] = sum_d k[key][d] * qt[d][row]: the keys are
-//   broadcast straight from the cache ([position][head_dim]), two vectors of rows per FMA;
+//   broadcast straight from the cache ([position][head_dim]), each broadcast feeding two vectors
+//   of rows;
 // - the online softmax runs along the lanes too: a running max and sum per row, updated per block
 //   with vector max/exp/add over the block's keys; masked scores (after a row's own position,
 //   before its sliding window's first key) are -inf;
@@ -23,6 +24,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "executors/cpu/simd/simd.h"
 #include "executors/cpu/simd/transpose-inl.h"
@@ -47,9 +49,10 @@ constexpr int kTileRows = 32;  // rows per register tile: two vectors
 
 using Tag = hn::Full512<float>;
 
-// acc[i][v] (+)= sum over s < steps of b[i][s] * a[s * kRows + 16 v + lane]: 8 x 32 accumulators
-// in registers, b[i] the rows of broadcast values (`b_step` floats apart per step). Used for both
-// products: scores (b = keys, a = qt) and outputs (b = values, a = p).
+// c[i][16 v + lane] = (accumulate ? c[i][16 v + lane] * scale_v : 0) + sum over s < steps of
+// b[i][s * b_step] * a[s * kRows + 16 v + lane]: 8 x 32 accumulators in registers (c rows kRows
+// apart), b[i] the rows of broadcast values. Used for both products: scores (b = keys, a = qt)
+// and outputs (b = values, a = p, the old outputs scaled by the softmax's correction).
 HWY_INLINE void Tile(const float* a, const float* const b[kTileKeys], int64_t b_step, int steps, float* c,
                      bool accumulate, __m512 scale_lo, __m512 scale_hi) {
   __m512 acc[kTileKeys][2];
@@ -75,10 +78,15 @@ HWY_INLINE void Tile(const float* a, const float* const b[kTileKeys], int64_t b_
 
 }  // namespace
 
+bool HasAttendTokensImpl() { return true; }
+
 bool AttendTokensImpl(const float* q, int64_t q_stride, int64_t tokens, int64_t heads, const float* keys,
                       const float* values, const int64_t* first, int64_t position, int64_t head_dim, float scale,
                       float* out, int64_t out_stride) {
-  if (head_dim % kTileKeys != 0 || head_dim > kMaxHeadDim || tokens * heads > kRows) return false;
+  if (!AttendTokensFits(head_dim) || tokens < 1 || tokens * heads > kRows ||
+      position + tokens > std::numeric_limits<int32_t>::max()) {  // key indices are compared as int32
+    return false;
+  }
   const Tag d;
   const int hd = static_cast<int>(head_dim);
   const int rows = static_cast<int>((tokens * heads + kTileRows - 1) / kTileRows * kTileRows);
@@ -145,7 +153,8 @@ bool AttendTokensImpl(const float* q, int64_t q_stride, int64_t tokens, int64_t 
       }
       const __m512 old_max = _mm512_load_ps(maxes + r);
       const __m512 new_max = _mm512_max_ps(old_max, block_max);
-      // A row that has seen no key yet keeps max -inf: subtract 0 instead (its terms are all 0).
+      // A row that has seen no key yet keeps max -inf: subtract 0 instead, so its terms are
+      // exp(-inf) = 0 (Highway's Exp returns 0 below -104, -inf included) and nothing is NaN.
       const __m512 shift = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(new_max, _mm512_set1_ps(-INFINITY), _CMP_EQ_OQ),
                                                 new_max, _mm512_setzero_ps());
       const __m512 correction = hn::Exp(d, hn::Vec<Tag>{_mm512_sub_ps(old_max, shift)}).raw;
@@ -189,6 +198,8 @@ bool AttendTokensImpl(const float* q, int64_t q_stride, int64_t tokens, int64_t 
 
 #else
 
+bool HasAttendTokensImpl() { return false; }
+
 bool AttendTokensImpl(const float*, int64_t, int64_t, int64_t, const float*, const float*, const int64_t*, int64_t,
                       int64_t, float, float*, int64_t) {
   return false;
@@ -203,7 +214,12 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace anvil::cpu {
 
+HWY_EXPORT(HasAttendTokensImpl);
 HWY_EXPORT(AttendTokensImpl);
+
+bool HasAttendTokens(int64_t head_dim) {
+  return HWY_DYNAMIC_DISPATCH(HasAttendTokensImpl)() && AttendTokensFits(head_dim);
+}
 
 bool AttendTokens(const float* q, int64_t q_stride, int64_t tokens, int64_t heads, const float* keys,
                   const float* values, const int64_t* first, int64_t position, int64_t head_dim, float scale,

@@ -147,13 +147,19 @@ void Attend(const float* q, int64_t heads, const float* keys, const float* value
 
 // Attention of a block of prompt tokens and `heads` query heads of one KV head at once (prefill):
 // token t's head h, at q[t * q_stride + h * head_dim], attends to keys [first[t], position + t]
-// and writes out[t * out_stride + h * head_dim]. The same result as Attend per token (softmax in
-// floats, summed in another order), as small GEMMs with the rows along the vector lanes
-// (simd/attend_tokens.cc). Returns false, computing nothing, where this CPU has no such kernel
-// (AVX-512 only), or head_dim is not a multiple of 8 up to kAttendTokensMaxHeadDim, or
-// tokens * heads exceeds kAttendTokensRows. first[t] must not decrease with t.
+// and writes out[t * out_stride + h * head_dim] (out may be q). The same softmax as Attend per
+// token, equal within rounding (floats summed in another order, in blocks of keys that start at
+// first[0]), as small GEMMs with the rows along the vector lanes (simd/attend_tokens.cc). Reads
+// cache rows [first[0], position + tokens - 1] only; first[t] <= position + t and must not
+// decrease with t. Returns false, computing nothing, where HasAttendTokens(head_dim) is false
+// (AVX-512 only; head_dim a multiple of 8 up to kAttendTokensMaxHeadDim), for tokens * heads over
+// kAttendTokensRows (or tokens < 1), or past 2^31 positions.
 inline constexpr int64_t kAttendTokensRows = 64;
 inline constexpr int64_t kAttendTokensMaxHeadDim = 128;
+inline bool AttendTokensFits(int64_t head_dim) {
+  return head_dim > 0 && head_dim % 8 == 0 && head_dim <= kAttendTokensMaxHeadDim;
+}
+bool HasAttendTokens(int64_t head_dim);
 bool AttendTokens(const float* q, int64_t q_stride, int64_t tokens, int64_t heads, const float* keys,
                   const float* values, const int64_t* first, int64_t position, int64_t head_dim, float scale,
                   float* out, int64_t out_stride);
