@@ -40,21 +40,6 @@ namespace hn = hwy::HWY_NAMESPACE;
 template <typename T>
 constexpr int64_t kPrefetchBytes = sizeof(T) == 4 ? 512 : 1024;
 
-// Where a GEMV's software prefetch goes, `distance` bytes ahead of byte `at` of a row that the
-// kernel streams in lockstep with others: past the row's `bytes`, on into the same row of the
-// next group (`group_bytes` further), which the kernel reads next, so a group's rows do not start
-// cold (before, the first KiB of three rows in four was a demand miss at f16 K = 2048; a prefetch
-// never faults, past the matrix either). `anvil bench -m tinyllama-1.1b.graph -p 0 -n 128 -r 2`,
-// four alternations: f16 13.44-13.56 -> 13.67-14.08 tok/s, bf16 13.59-13.81 -> 14.05-14.24; f16
-// `-p 8 -n 0 -r 3` (DotRowsTokens) 47.5-52.7 -> 55.4-57.1 (f32, whose rows are 8 KiB, alike; the
-// q8_0/q4_0 strips the same way measured alike too).
-struct RowPrefetch {
-  int64_t bytes, skip, distance;
-  RowPrefetch(int64_t row_bytes_used, int64_t group_bytes, int64_t distance_bytes)
-      : bytes(row_bytes_used), skip(group_bytes - row_bytes_used), distance(distance_bytes) {}
-  int64_t Offset(int64_t at) const { return at + distance + (at + distance >= bytes ? skip : 0); }
-};
-
 inline uint16_t LoadU16(const uint8_t* p) {
   uint16_t v;
   std::memcpy(&v, p, 2);

@@ -93,13 +93,15 @@ ANVIL_VNNI void DotStrips(const uint8_t* strip, int64_t strip_bytes, const Quant
   const __m512i low = _mm512_set1_epi8(0x0F);
   __m512 acc[kStrips];
   for (int s = 0; s < kStrips; ++s) acc[s] = _mm512_setzero_ps();
+  const RowPrefetch prefetch(blocks * kPackedBytes, kStrips * strip_bytes, kPrefetchBytes);
   for (int64_t b = 0; b < blocks; ++b) {
     const int8_t* xb = q + b * kQuantBlock;
     const __m512 xs = _mm512_set1_ps(x.scale[b]);
     for (int s = 0; s < kStrips; ++s) {
       const uint8_t* p = strip + s * strip_bytes + b * kPackedBytes;
       for (int64_t line = 0; line < kPackedBytes; line += 64) {
-        _mm_prefetch(reinterpret_cast<const char*>(p) + kPrefetchBytes + line, _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(strip + s * strip_bytes) + prefetch.Offset(b * kPackedBytes + line),
+                     _MM_HINT_T0);
       }
       // Two chains; the activation's block bias (-c * sum) cancels the codes' offset.
       __m512i dot0 = _mm512_set1_epi32(x.block_bias[b]), dot1 = _mm512_setzero_si512();
