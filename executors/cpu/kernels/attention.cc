@@ -5,8 +5,8 @@
 // item is a block of tokens (up to kAttendTokensRows rows of token x head) through
 // simd/attend_tokens.cc, which multiplies the block's queries with each block of keys as a small
 // GEMM (`attention_bench`, a 512-token prompt at TinyLlama's shape: 9.8-10.4 -> 4.8-5.7 ms);
-// where that kernel is missing (no AVX-512, or a head_dim not a multiple of 8 or over 128) the
-// block goes a token at a time.
+// where that kernel is missing (no AVX-512, or a head_dim not a multiple of 8 or over 128) a
+// prompt's work item stays one token.
 #include "ops/attention/attention.h"
 
 #include <algorithm>
