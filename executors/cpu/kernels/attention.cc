@@ -29,24 +29,22 @@ struct AttentionArgs {
 // Heads per work item at most (a GQA group, or a part of a larger one): one pass of Attend.
 constexpr int64_t kItemHeads = kAttendGroupHeads;
 
-// Token t, heads [h, h + n) (all of one KV head).
-void AttendHeads(const AttentionArgs& a, int64_t t, int64_t h, int64_t n, int64_t position) {
-  const int64_t hd = a.head_dim;
-  const int64_t pos = position + t;
-  const int64_t kvh = h / (a.heads / a.kv_heads);
-  Attend(a.q.f32() + (t * a.heads + h) * hd, n, a.k.f32() + kvh * a.capacity * hd, a.v.f32() + kvh * a.capacity * hd,
-         AttentionFirstRow(pos, a.window), pos, hd, a.scale, a.y.f32() + (t * a.heads + h) * hd);
-}
-
-// Tokens [t0, t0 + tokens), heads [h, h + n) at once; false where AttendTokens has no kernel.
-bool AttendBlock(const AttentionArgs& a, int64_t t0, int64_t tokens, int64_t h, int64_t n, int64_t position) {
-  const int64_t hd = a.head_dim;
-  const int64_t kvh = h / (a.heads / a.kv_heads);
-  int64_t first[kAttendTokensRows];
-  for (int64_t t = 0; t < tokens; ++t) first[t] = AttentionFirstRow(position + t0 + t, a.window);
-  return AttendTokens(a.q.f32() + (t0 * a.heads + h) * hd, a.heads * hd, tokens, n, a.k.f32() + kvh * a.capacity * hd,
-                      a.v.f32() + kvh * a.capacity * hd, first, position + t0, hd, a.scale,
-                      a.y.f32() + (t0 * a.heads + h) * hd, a.heads * hd);
+// Tokens [t0, t0 + tokens), heads [h, h + n) (all of one KV head): together through AttendTokens
+// when there are several and it has a kernel, else a token at a time through Attend.
+void AttendItem(const AttentionArgs& a, int64_t t0, int64_t tokens, int64_t h, int64_t n, int64_t position) {
+  const int64_t hd = a.head_dim, stride = a.heads * hd;
+  const int64_t kv_offset = h / (a.heads / a.kv_heads) * a.capacity * hd;
+  const float *q = a.q.f32() + t0 * stride + h * hd, *k = a.k.f32() + kv_offset, *v = a.v.f32() + kv_offset;
+  float* y = a.y.f32() + t0 * stride + h * hd;
+  if (tokens > 1) {
+    int64_t first[kAttendTokensRows];
+    for (int64_t t = 0; t < tokens; ++t) first[t] = AttentionFirstRow(position + t0 + t, a.window);
+    if (AttendTokens(q, stride, tokens, n, k, v, first, position + t0, hd, a.scale, y, stride)) return;
+  }
+  for (int64_t t = 0; t < tokens; ++t) {
+    const int64_t pos = position + t0 + t;
+    Attend(q + t * stride, n, k, v, AttentionFirstRow(pos, a.window), pos, hd, a.scale, y + t * stride);
+  }
 }
 
 }  // namespace
@@ -84,10 +82,8 @@ absl::StatusOr<CpuKernel> BindAttention(const BindContext& ctx) {
       for (int64_t i = begin; i < end; ++i) {
         const int64_t b = i / (a.kv_heads * parts), kvh = i / parts % a.kv_heads, part = i % parts;
         const int64_t h = kvh * group + part * part_heads;
-        const int64_t n = std::min(part_heads, (kvh + 1) * group - h);
-        const int64_t t0 = b * block, tokens = std::min(block, a.tokens - t0);
-        if (tokens > 1 && AttendBlock(a, t0, tokens, h, n, step.position)) continue;
-        for (int64_t t = t0; t < t0 + tokens; ++t) AttendHeads(a, t, h, n, step.position);  // declined
+        AttendItem(a, b * block, std::min(block, a.tokens - b * block), h, std::min(part_heads, (kvh + 1) * group - h),
+                   step.position);
       }
     });
     return absl::OkStatus();
