@@ -99,7 +99,7 @@ ANVIL_VNNI void Tile(const uint8_t* packed, int64_t strip_bytes, const Quantized
         Multiply<kStrips, kTokens>(acc, high, xb, k, 4 + h);
       }
     }
-  __m512 d[kStrips];
+    __m512 d[kStrips];
     for (int s = 0; s < kStrips; ++s) {
       d[s] = _mm512_cvtph_ps(_mm256_loadu_si256(
           reinterpret_cast<const __m256i*>(codes[s] + kCodeVectors<kType> * 64)));
