@@ -122,8 +122,10 @@ void BM_FmaPeak(benchmark::State& state) {
 void Register() {
   benchmark::RegisterBenchmark("fma_peak", BM_FmaPeak)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
   for (DType dtype : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0}) {
-    // TinyLlama's projections at pp128: q/o, fused qkv, fused gate/up, down.
-    for (Shape s : {Shape{128, 2048, 2048}, Shape{128, 2560, 2048}, Shape{128, 11264, 2048}, Shape{128, 2048, 5632}}) {
+    // TinyLlama's projections at pp128: q/o, fused qkv, fused gate/up, down; and down at pp2048
+    // (the largest activation: 2048 x 5632 floats, 46 MiB).
+    for (Shape s : {Shape{128, 2048, 2048}, Shape{128, 2560, 2048}, Shape{128, 11264, 2048}, Shape{128, 2048, 5632},
+                    Shape{2048, 2048, 5632}}) {
       const std::string name = std::string("gemm/") + DTypeName(dtype) + "/T" + std::to_string(s.tokens) + "/" +
                                std::to_string(s.n) + "x" + std::to_string(s.k);
       benchmark::RegisterBenchmark(name.c_str(), BM_Gemm, dtype, s)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();

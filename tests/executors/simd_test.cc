@@ -248,9 +248,11 @@ TEST_P(SimdTest, GemmFloatIsTheFmaChainForEveryToken) {
     int64_t rows, tokens, k;
   };
   // Row groups of 12 and their tails, token tiles of 32 with full, half (<= 16) and odd last
-  // tiles, k within one block of 256, several blocks, and tails of 16.
+  // tiles, k within one block of 256, several blocks, and tails of 16; passes over 8 tiles of
+  // tokens at a time, the last one short (300 tokens: 8 + 2 tiles, the last a half) or whole.
   for (Case c : {Case{1, 1, 1}, Case{12, 32, 16}, Case{13, 33, 37}, Case{11, 16, 256}, Case{37, 17, 300},
-                 Case{25, 70, 600}, Case{96, 5, 64}, Case{24, 48, 513}}) {
+                 Case{25, 70, 600}, Case{96, 5, 64}, Case{24, 48, 513}, Case{14, 300, 270},
+                 Case{12, 512, 40}}) {
     for (DType dtype : {DType::kF32, DType::kF16, DType::kBF16}) {
       SCOPED_TRACE(std::string(DTypeName(dtype)) + " rows=" + std::to_string(c.rows) + " tokens=" +
                    std::to_string(c.tokens) + " k=" + std::to_string(c.k));

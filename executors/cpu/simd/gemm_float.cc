@@ -9,8 +9,10 @@
 // transpose; 12 KiB, written right before use so it stays in L1: widening all the call's rows
 // first measured 3-4% slower) and the micro-kernel takes 12 rows x 32 tokens (24 accumulators;
 // per k two vector loads, twelve broadcasts and 24 FMAs) while the interleaved activation
-// streams from L2. Results stay [row][token] in the scratch; the caller transposes them out
-// (TransposeProducts), or first applies what it fuses (gate_up_swiglu's activation).
+// streams from L2. Long prompts go in passes of kBlockTiles tiles (256 tokens), each a whole
+// pass over the call's weights, so that what streams stays within L2. Results stay [row][token]
+// in the scratch; the caller transposes them out (TransposeProducts), or first applies what it
+// fuses (gate_up_swiglu's activation).
 // While a group's tiles compute, they prefetch the next group's rows into L2, a few lines per 8
 // steps of k (WeightPrefetch). `perf` on a pp128 f16 step: the micro-kernel 86% of the samples,
 // the rest of GemmFloatImpl (mostly widening) 3.8%, TransposeProducts 1.6%, attention 1.4%.
@@ -48,6 +50,13 @@ constexpr int kGroupRows = static_cast<int>(kGemmFloatGroupRows);
 // Values of k per block. gemm_bench f16 T128, 2 threads: 256 and 512 measured alike (a
 // prototype at 128 was ~6% slower).
 constexpr int kBlockK = 256;
+// Tiles of tokens per pass over the weights. Each group's widened block is used by every tile of
+// the pass while the pass's share of the interleaved activation ([kBlockK][32] per tile, 32 KiB)
+// and of the products streams through L2; a 2048-token prompt in one pass streamed 2 MiB of
+// activation per group (plus 768 KiB of products), past L2, from L3. A single-thread harness,
+// f16 K = 2048, 2048 tokens: one pass 132-133 GFLOP/s, passes of 2/4/8/16 tiles 140-146/149-150/
+// 154-155/152-156 (128 tokens: 163). pp128 is one pass either way.
+constexpr int64_t kBlockTiles = 8;
 
 template <DType kType>
 constexpr int64_t kValueBytes = kType == DType::kF32 ? 4 : 2;
@@ -96,7 +105,21 @@ struct WeightPrefetch {
   int64_t stride = 0;
   int lines = 0;
   int begin = 0, end = 0;
+  int rows = 0;  // of the list
 };
+
+// The list for `rows` rows (at most a group) from `first`, `row_bytes` apart, `kc` values each.
+template <DType kType>
+WeightPrefetch RowsAhead(const uint8_t* first, int64_t row_bytes, int64_t rows, int64_t kc) {
+  WeightPrefetch p;
+  p.first = first;
+  p.stride = row_bytes;
+  p.rows = static_cast<int>(std::min<int64_t>(kGroupRows, rows));
+  // One line more when the rows do not start on a line.
+  p.lines = static_cast<int>((kc * kValueBytes<kType> + 63) / 64) +
+            ((reinterpret_cast<uintptr_t>(first) | row_bytes) % 64 != 0);
+  return p;
+}
 
 // c[r * ldc + 16 v + i] (+)= sum over j < kc of w[r * kBlockK + j] * x[j * kTile + 16 v + i] for
 // the group's 12 rows and kVectors x 16 tokens; `accumulate` continues the chains in c.
@@ -160,42 +183,39 @@ float* GemmFloatTyped(const uint8_t* w, int64_t row_bytes, int64_t rows, const u
   float* c = block + block_floats;
   // The last tile takes one vector of tokens when 16 or fewer are left.
   const bool half_last = x.tokens - (tiles - 1) * kTile <= 16;
-  for (int64_t k0 = 0; k0 < k; k0 += kBlockK) {
-    const int kc = static_cast<int>(std::min<int64_t>(kBlockK, k - k0));
-    // Prefetched lines per row: one more when this block's rows do not start on a line.
-    const int misaligned = (reinterpret_cast<uintptr_t>(w) | row_bytes | k0 * kValueBytes<kType>) % 64 != 0;
-    for (int64_t g = 0; g < padded_rows; g += kGroupRows) {
-      WidenGroup<kType>(w + g * row_bytes, row_bytes, std::min<int64_t>(kGroupRows, rows - g), k0,
-                        kc, block);
-      // This group's tiles prefetch what the next WidenGroup reads, a share each: the next
-      // group's rows, after the last group the first group's next block, and after the last
-      // block the first group of the caller's next call.
-      WeightPrefetch ahead;
-      int ahead_rows = 0;
-      if (g + kGroupRows < padded_rows) {
-        ahead_rows = static_cast<int>(std::min<int64_t>(kGroupRows, rows - g - kGroupRows));
-        ahead = {w + (g + kGroupRows) * row_bytes + k0 * kValueBytes<kType>, row_bytes,
-                 static_cast<int>((kc * kValueBytes<kType> + 63) / 64) + misaligned};
-      } else if (k0 + kc < k) {
-        ahead_rows = static_cast<int>(std::min<int64_t>(kGroupRows, rows));
-        ahead = {w + (k0 + kc) * kValueBytes<kType>, row_bytes,
-                 static_cast<int>((std::min<int64_t>(kBlockK, k - k0 - kc) * kValueBytes<kType> + 63) / 64) +
-                     misaligned};
-      } else if (next != nullptr) {
-        ahead_rows = static_cast<int>(std::min<int64_t>(kGroupRows, next_rows));
-        ahead = {next, row_bytes,
-                 static_cast<int>((std::min<int64_t>(kBlockK, k) * kValueBytes<kType> + 63) / 64) +
-                     ((reinterpret_cast<uintptr_t>(next) | row_bytes) % 64 != 0)};
-      }
-      for (int64_t t = 0; t < tiles; ++t) {
-        ahead.begin = static_cast<int>(ahead_rows * ahead.lines * t / tiles);
-        ahead.end = static_cast<int>(ahead_rows * ahead.lines * (t + 1) / tiles);
-        const float* xt = x.values.data() + (t * k + k0) * kTile;
-        float* ct = c + g * ldc + t * kTile;
-        if (t + 1 == tiles && half_last) {
-          MicroKernel<1>(xt, block, kc, ct, ldc, k0 > 0, ahead);
-        } else {
-          MicroKernel<2>(xt, block, kc, ct, ldc, k0 > 0, ahead);
+  for (int64_t t0 = 0; t0 < tiles; t0 += kBlockTiles) {
+    const int64_t t1 = std::min(tiles, t0 + kBlockTiles), block_tiles = t1 - t0;
+    for (int64_t k0 = 0; k0 < k; k0 += kBlockK) {
+      const int kc = static_cast<int>(std::min<int64_t>(kBlockK, k - k0));
+      for (int64_t g = 0; g < padded_rows; g += kGroupRows) {
+        WidenGroup<kType>(w + g * row_bytes, row_bytes, std::min<int64_t>(kGroupRows, rows - g), k0,
+                          kc, block);
+        // This group's tiles prefetch what the next WidenGroup reads, a share each: the next
+        // group's rows; after the last group the first group's next block; after the last block
+        // the first block again for the next pass, or after the last pass the first group of the
+        // caller's next call.
+        WeightPrefetch ahead;
+        constexpr int64_t kBytes = kValueBytes<kType>;
+        if (g + kGroupRows < padded_rows) {
+          ahead = RowsAhead<kType>(w + (g + kGroupRows) * row_bytes + k0 * kBytes, row_bytes, rows - g - kGroupRows, kc);
+        } else if (k0 + kc < k) {
+          ahead = RowsAhead<kType>(w + (k0 + kc) * kBytes, row_bytes, rows, std::min<int64_t>(kBlockK, k - k0 - kc));
+        } else if (t1 < tiles) {
+          ahead = RowsAhead<kType>(w, row_bytes, rows, std::min<int64_t>(kBlockK, k));
+        } else if (next != nullptr) {
+          ahead = RowsAhead<kType>(next, row_bytes, next_rows, std::min<int64_t>(kBlockK, k));
+        }
+        const int lines = ahead.rows * ahead.lines;
+        for (int64_t t = t0; t < t1; ++t) {
+          ahead.begin = static_cast<int>(lines * (t - t0) / block_tiles);
+          ahead.end = static_cast<int>(lines * (t - t0 + 1) / block_tiles);
+          const float* xt = x.values.data() + (t * k + k0) * kTile;
+          float* ct = c + g * ldc + t * kTile;
+          if (t + 1 == tiles && half_last) {
+            MicroKernel<1>(xt, block, kc, ct, ldc, k0 > 0, ahead);
+          } else {
+            MicroKernel<2>(xt, block, kc, ct, ldc, k0 > 0, ahead);
+          }
         }
       }
     }
