@@ -41,7 +41,7 @@ struct DefaultInitAllocator : std::allocator<T> {
   }
   void deallocate(T* p, size_t n) noexcept {
     if (n * sizeof(T) < kHugePageBytes) return std::allocator<T>::deallocate(p, n);
-    ::operator delete(p, HugePageRounded(n * sizeof(T)), std::align_val_t{kHugePageBytes});
+    ::operator delete(p, std::align_val_t{kHugePageBytes});
   }
 
   template <typename U>
