@@ -1,7 +1,7 @@
 // Transparent huge pages for big heap buffers. Linux's default THP mode is `madvise`: a 2 MiB
 // aligned region gets huge pages on first touch only when asked. Streaming through 4 KiB pages
 // costs TLB misses (1 GiB read by 2 threads: 31 GB/s on 4 KiB pages, 33 GB/s on huge pages; a
-// 2048-token prompt's prefill GEMM walking its 16-46 MiB interleaved activation: 5% slower).
+// 2048-token prompt's prefill GEMM walking its 16-46 MiB interleaved activation: 3-5% slower).
 #pragma once
 
 #include <sys/mman.h>

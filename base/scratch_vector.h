@@ -21,7 +21,7 @@
 
 namespace anvil {
 
-inline constexpr size_t kHugeScratchBytes = size_t{8} << 20;  // a multiple of kHugePageBytes
+inline constexpr size_t kHugeScratchBytes = size_t{8} << 20;
 
 // std::allocator, except that value-initialization (construct with no arguments) is
 // default-initialization: a no-op for trivial types; and big buffers as above.
