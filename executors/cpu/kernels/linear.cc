@@ -14,10 +14,9 @@
 //          not f32 dequantized chunk by chunk into a per-thread buffer.
 // With `swiglu` (gate_up_swiglu's T > 1 path, BindLinear(ctx, true)) the weight is [2F, K] and
 // y[T, F] the activation of the two halves' products: on the GemmFloat path each call computes
-// gate rows into its scratch, then the matching up rows, whose last block applies the activation
-// in registers as it writes y (`perf` on a pp128 f16 step, when this took a pass over the
-// products in cache: widening + transposes + SwiGLU 7.1% -> 5.9% of the samples, against the
-// [T, 2F] product and a pass over it, which the other paths still take).
+// gate rows and the matching up rows and applies it to their products in cache (`perf` on a
+// pp128 f16 step: widening + transposes + SwiGLU 7.1% -> 5.9% of the samples, against the [T, 2F]
+// product and a pass over it, which the other paths still take).
 // Per-thread buffers are allocated on first use and reused.
 #include <cblas.h>  // the CBLAS constants; the functions come from LoadBlas()
 

@@ -10,13 +10,12 @@
 // first measured 3-4% slower) and the micro-kernel takes 12 rows x 32 tokens (24 accumulators;
 // per k two vector loads, twelve broadcasts and 24 FMAs) while the interleaved activation
 // streams from L2. Long prompts go in passes of kBlockTiles tiles (256 tokens), each a whole
-// pass over the call's weights, so that what streams stays within L2. Partial sums stay
-// [row][token] in the scratch between blocks; the last block writes the caller's y[token][row]
-// from the registers (GemmFloatOut), applying gate_up_swiglu's activation there when asked, or
-// leaves the products in the scratch.
+// pass over the call's weights, so that what streams stays within L2. Results stay [row][token]
+// in the scratch; the caller transposes them out (TransposeProducts), or first applies what it
+// fuses (gate_up_swiglu's activation).
 // While a group's tiles compute, they prefetch the next group's rows into L2, a few lines per 8
-// steps of k (WeightPrefetch). `perf` on a pp128 f16 step: the micro-kernel 89% of the samples,
-// the rest of GemmFloatImpl (mostly widening) 4.5%, attention 1.0%, interleaving 1.0%.
+// steps of k (WeightPrefetch). `perf` on a pp128 f16 step: the micro-kernel 86% of the samples,
+// the rest of GemmFloatImpl (mostly widening) 3.8%, TransposeProducts 1.6%, attention 1.4%.
 // Widening the next group inside the micro-kernel's k loop instead (8 or 16 values of a few rows
 // per 8 steps) moved those samples into the micro-kernel without saving any (pp128 f16 alike):
 // the conversions take the FMA ports, and the loads wait on L2 either way.
