@@ -178,22 +178,26 @@ void GemmInt8(const LinearArgs& a, GemmScratch& scratch) {
 void GemmWide(const LinearArgs& a, GemmScratch& scratch) {
   const int64_t tiles = (a.tokens + kGemmFloatTileTokens - 1) / kGemmFloatTileTokens;
   ParallelChunks(tiles, 1, [&](int64_t begin, int64_t end) { InterleaveRowsForGemm(a.x.f32(), begin, end, &scratch.xi); });
+  const int64_t ldc = scratch.xi.padded_tokens();
   const auto rows = [&](int64_t first) { return a.w.data + first * a.row_bytes; };
   if (a.swiglu) {
     // Each call takes the gate rows [begin, end) and the matching up rows [f + begin, f + end), and
     // applies the activation to the products while they are in cache: no [T, 2F] product.
     const int64_t f = a.n / 2;
     FloatCalls(f).Run([&](int64_t begin, int64_t end, int64_t after) {
-      const float* gate = GemmFloat(a.w.dtype, rows(begin), a.row_bytes, end - begin, rows(f + begin),
-                                    end - begin, scratch.xi, &scratch.tiles.local());
-      GemmFloat(a.w.dtype, rows(f + begin), a.row_bytes, end - begin, after > 0 ? rows(end) : nullptr, after,
-                scratch.xi, &scratch.up_tiles.local(), {a.y.f32() + begin, f, gate});
+      float* gate = GemmFloat(a.w.dtype, rows(begin), a.row_bytes, end - begin, rows(f + begin), end - begin,
+                              scratch.xi, &scratch.tiles.local());
+      const float* up = GemmFloat(a.w.dtype, rows(f + begin), a.row_bytes, end - begin,
+                                  after > 0 ? rows(end) : nullptr, after, scratch.xi, &scratch.up_tiles.local());
+      for (int64_t r = 0; r < end - begin; ++r) Swiglu(gate + r * ldc, up + r * ldc, a.tokens, gate + r * ldc);
+      TransposeProducts(gate, ldc, end - begin, a.tokens, a.y.f32() + begin, f);
     });
     return;
   }
   FloatCalls(a.n).Run([&](int64_t begin, int64_t end, int64_t after) {
-    GemmFloat(a.w.dtype, rows(begin), a.row_bytes, end - begin, after > 0 ? rows(end) : nullptr, after, scratch.xi,
-              &scratch.tiles.local(), {a.y.f32() + begin, a.n});
+    const float* c = GemmFloat(a.w.dtype, rows(begin), a.row_bytes, end - begin, after > 0 ? rows(end) : nullptr,
+                               after, scratch.xi, &scratch.tiles.local());
+    TransposeProducts(c, ldc, end - begin, a.tokens, a.y.f32() + begin, a.n);
     AddBias(a, begin, end);
   });
 }

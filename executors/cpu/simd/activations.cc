@@ -5,8 +5,8 @@
 // foreach_target re-includes this file once per target; what follows is per target.
 #include <cstring>
 
-#include "executors/cpu/simd/silu-inl.h"
 #include "executors/cpu/simd/simd.h"
+#include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -14,12 +14,17 @@ namespace anvil::cpu {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// silu(g) = g / (1 + exp(-g)); exp's argument is capped at 88 (exp(88) ~ 1.7e38), where the
+// result is already g * 6e-39.
 void SwigluImpl(const float* gate, const float* up, int64_t n, float* out) {
   const hn::ScalableTag<float> d;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  const auto one = hn::Set(d, 1.0f);
+  const auto cap = hn::Set(d, 88.0f);
   int64_t i = 0;
   for (; i + lanes <= n; i += lanes) {
-    auto y = Silu(d, hn::LoadU(d, gate + i));
+    const auto g = hn::LoadU(d, gate + i);
+    auto y = hn::Div(g, hn::Add(one, hn::Exp(d, hn::Min(hn::Neg(g), cap))));
     if (up != nullptr) y = hn::Mul(y, hn::LoadU(d, up + i));
     hn::StoreU(y, d, out + i);
   }
@@ -31,7 +36,8 @@ void SwigluImpl(const float* gate, const float* up, int64_t n, float* out) {
     const size_t rest = static_cast<size_t>(n - i);
     std::memcpy(g_tail, gate + i, rest * sizeof(float));
     if (up != nullptr) std::memcpy(u_tail, up + i, rest * sizeof(float));
-    auto y = Silu(d, hn::Load(d, g_tail));
+    const auto g = hn::Load(d, g_tail);
+    auto y = hn::Div(g, hn::Add(one, hn::Exp(d, hn::Min(hn::Neg(g), cap))));
     if (up != nullptr) y = hn::Mul(y, hn::Load(d, u_tail));
     hn::Store(y, d, g_tail);
     std::memcpy(out + i, g_tail, rest * sizeof(float));

@@ -32,7 +32,6 @@
 #include <cstring>
 #include <vector>
 
-#include "executors/cpu/simd/silu-inl.h"
 #include "executors/cpu/simd/simd.h"
 #include "executors/cpu/simd/transpose-inl.h"
 #include "hwy/highway.h"
@@ -122,25 +121,11 @@ WeightPrefetch RowsAhead(const uint8_t* first, int64_t row_bytes, int64_t rows, 
   return p;
 }
 
-// Where a tile's last block goes instead of c (GemmFloatOut): y at the tile's first token and the
-// group's first row, the tile's `tokens`, the group's `rows` as lanes, and `gate` at c's layout.
-struct Epilogue {
-  float* y;
-  int64_t ldy;
-  const float* gate;
-  int tokens;
-  __mmask16 rows;
-};
-
 // c[r * ldc + 16 v + i] (+)= sum over j < kc of w[r * kBlockK + j] * x[j * kTile + 16 v + i] for
-// the group's 12 rows and kVectors x 16 tokens; `accumulate` continues the chains in c. With
-// `out`, the sums go to out->y instead, transposed in registers (16 tokens at a time, the rows
-// padded to 16 with zeros: 64 shuffles per 16 x 2048 FMAs at K = 2048) and stored as one masked
-// 12-lane row per token. `perf` on gemm_bench f16 T128 2048x2048, 1 thread: the scalar transpose
-// of c this replaces took 3.2% of the samples.
+// the group's 12 rows and kVectors x 16 tokens; `accumulate` continues the chains in c.
 template <int kVectors>
 HWY_NOINLINE void MicroKernel(const float* x, const float* w, int kc, float* c, int64_t ldc,
-                              bool accumulate, WeightPrefetch prefetch, const Epilogue* out) {
+                              bool accumulate, WeightPrefetch prefetch) {
   __m512 acc[kGroupRows][kVectors];
   HWY_UNROLL(16)
   for (int r = 0; r < kGroupRows; ++r) {
@@ -178,37 +163,16 @@ HWY_NOINLINE void MicroKernel(const float* x, const float* w, int kc, float* c, 
     for (int jj = 0; jj < 8; ++jj) step(j + jj);
   }
   for (; j < kc; ++j) step(j);
-  if (out == nullptr) {
-    HWY_UNROLL(16)
-    for (int r = 0; r < kGroupRows; ++r) {
-      HWY_UNROLL(16)
-      for (int v = 0; v < kVectors; ++v) _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
-    }
-    return;
-  }
   HWY_UNROLL(16)
-  for (int v = 0; v < kVectors; ++v) {
-    __m512 sums[16];
+  for (int r = 0; r < kGroupRows; ++r) {
     HWY_UNROLL(16)
-    for (int r = 0; r < kGroupRows; ++r) sums[r] = acc[r][v];
-    HWY_UNROLL(16)
-    for (int r = kGroupRows; r < 16; ++r) sums[r] = _mm512_setzero_ps();
-    if (out->gate != nullptr) {
-      const hwy::HWY_NAMESPACE::Full512<float> d;
-      for (int r = 0; r < kGroupRows; ++r) {
-        const hwy::HWY_NAMESPACE::Vec512<float> gate{_mm512_loadu_ps(out->gate + r * ldc + 16 * v)};
-        sums[r] = _mm512_mul_ps(Silu(d, gate).raw, sums[r]);
-      }
-    }
-    Transpose16(sums);
-    const int tokens = std::min(16, out->tokens - 16 * v);
-    for (int t = 0; t < tokens; ++t) _mm512_mask_storeu_ps(out->y + (16 * v + t) * out->ldy, out->rows, sums[t]);
+    for (int v = 0; v < kVectors; ++v) _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
   }
 }
 
 template <DType kType>
 float* GemmFloatTyped(const uint8_t* w, int64_t row_bytes, int64_t rows, const uint8_t* next, int64_t next_rows,
-                      const InterleavedRows& x, ScratchVector<float>* scratch, const GemmFloatOut& out) {
+                      const InterleavedRows& x, ScratchVector<float>* scratch) {
   const int64_t k = x.k, tiles = (x.tokens + kTile - 1) / kTile, ldc = x.padded_tokens();
   const int64_t padded_rows = (rows + kGroupRows - 1) / kGroupRows * kGroupRows;
   // The widened group, then the [row][token] results; 64-byte aligned for the group's stores.
@@ -242,24 +206,15 @@ float* GemmFloatTyped(const uint8_t* w, int64_t row_bytes, int64_t rows, const u
           ahead = RowsAhead<kType>(next, row_bytes, next_rows, std::min<int64_t>(kBlockK, k));
         }
         const int lines = ahead.rows * ahead.lines;
-        const bool to_y = out.y != nullptr && k0 + kc == k;
-        const auto group_rows = static_cast<unsigned>(std::min<int64_t>(kGroupRows, rows - g));
         for (int64_t t = t0; t < t1; ++t) {
           ahead.begin = static_cast<int>(lines * (t - t0) / block_tiles);
           ahead.end = static_cast<int>(lines * (t - t0 + 1) / block_tiles);
           const float* xt = x.values.data() + (t * k + k0) * kTile;
           float* ct = c + g * ldc + t * kTile;
-          Epilogue tile_out;
-          if (to_y) {
-            tile_out = {out.y + t * kTile * out.ldy + g, out.ldy,
-                        out.gate != nullptr ? out.gate + g * ldc + t * kTile : nullptr,
-                        static_cast<int>(std::min<int64_t>(kTile, x.tokens - t * kTile)),
-                        static_cast<__mmask16>((1u << group_rows) - 1)};
-          }
           if (t + 1 == tiles && half_last) {
-            MicroKernel<1>(xt, block, kc, ct, ldc, k0 > 0, ahead, to_y ? &tile_out : nullptr);
+            MicroKernel<1>(xt, block, kc, ct, ldc, k0 > 0, ahead);
           } else {
-            MicroKernel<2>(xt, block, kc, ct, ldc, k0 > 0, ahead, to_y ? &tile_out : nullptr);
+            MicroKernel<2>(xt, block, kc, ct, ldc, k0 > 0, ahead);
           }
         }
       }
@@ -273,15 +228,14 @@ float* GemmFloatTyped(const uint8_t* w, int64_t row_bytes, int64_t rows, const u
 bool HasGemmFloatImpl() { return true; }
 
 float* GemmFloatImpl(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows, const uint8_t* next,
-                     int64_t next_rows, const InterleavedRows* x, ScratchVector<float>* scratch,
-                     const GemmFloatOut* out) {
+                     int64_t next_rows, const InterleavedRows* x, ScratchVector<float>* scratch) {
   switch (dtype) {
     case DType::kF32:
-      return GemmFloatTyped<DType::kF32>(w, row_bytes, rows, next, next_rows, *x, scratch, *out);
+      return GemmFloatTyped<DType::kF32>(w, row_bytes, rows, next, next_rows, *x, scratch);
     case DType::kF16:
-      return GemmFloatTyped<DType::kF16>(w, row_bytes, rows, next, next_rows, *x, scratch, *out);
+      return GemmFloatTyped<DType::kF16>(w, row_bytes, rows, next, next_rows, *x, scratch);
     case DType::kBF16:
-      return GemmFloatTyped<DType::kBF16>(w, row_bytes, rows, next, next_rows, *x, scratch, *out);
+      return GemmFloatTyped<DType::kBF16>(w, row_bytes, rows, next, next_rows, *x, scratch);
     default:
       return nullptr;
   }
@@ -318,7 +272,7 @@ bool InterleaveRowsImpl(const float* x, int64_t first_tile, int64_t last_tile,
 bool HasGemmFloatImpl() { return false; }
 
 float* GemmFloatImpl(DType, const uint8_t*, int64_t, int64_t, const uint8_t*, int64_t, const InterleavedRows*,
-                     ScratchVector<float>*, const GemmFloatOut*) {
+                     ScratchVector<float>*) {
   return nullptr;
 }
 
@@ -369,9 +323,17 @@ void InterleaveRowsForGemm(const float* x, int64_t first_tile, int64_t last_tile
 bool HasGemmFloat() { return HWY_DYNAMIC_DISPATCH(HasGemmFloatImpl)(); }
 
 float* GemmFloat(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows, const uint8_t* next,
-                 int64_t next_rows, const InterleavedRows& x, ScratchVector<float>* scratch,
-                 const GemmFloatOut& out) {
-  return HWY_DYNAMIC_DISPATCH(GemmFloatImpl)(dtype, w, row_bytes, rows, next, next_rows, &x, scratch, &out);
+                 int64_t next_rows, const InterleavedRows& x, ScratchVector<float>* scratch) {
+  return HWY_DYNAMIC_DISPATCH(GemmFloatImpl)(dtype, w, row_bytes, rows, next, next_rows, &x, scratch);
+}
+
+// Scalar: 16 x 16 register transposes (Transpose16) measured alike before, and worse once the
+// products were returned (`perf` on pp128 f16: 2.4% of the samples against 1.6%; the 16 stores of
+// a block go to rows of y 8 KiB apart for the 2048-wide outputs, one L1 set).
+void TransposeProducts(const float* c, int64_t ldc, int64_t rows, int64_t tokens, float* y, int64_t ldy) {
+  for (int64_t t = 0; t < tokens; ++t) {
+    for (int64_t r = 0; r < rows; ++r) y[t * ldy + r] = c[r * ldc + t];
+  }
 }
 
 }  // namespace anvil::cpu

@@ -102,12 +102,9 @@ struct RowPrefetch {
 // equal to the scalar fmaf loop over the widened weights whatever rows a call covers. Rows go in
 // groups of kGemmFloatGroupRows. `c` lives in `scratch` (resized as needed: no allocation once big
 // enough) until its next use. `next`, when not null, is where the caller's next call starts, with
-// `next_rows` rows: the end of this call prefetches it. With `out.y` set, the results go instead
-// to out.y[t * out.ldy + r] (written straight from the registers, transposed there), or with
-// `out.gate` (an earlier call's c, same rows and tokens) silu(gate) * product there, as Swiglu
-// computes it; c then holds only partial sums. Returns c, or null, computing nothing, for other
-// dtypes and where this CPU's target has no such kernel (HasGemmFloat() is false: everything
-// below AVX-512).
+// `next_rows` rows: the end of this call prefetches it. Returns null, computing nothing, for
+// other dtypes and where this CPU's target has no such kernel (HasGemmFloat() is false: everything
+// below AVX-512). TransposeProducts writes such [row][token] products out as y[t * ldy + r].
 inline constexpr int64_t kGemmFloatTileTokens = 32;
 inline constexpr int64_t kGemmFloatGroupRows = 12;
 struct InterleavedRows {
@@ -119,15 +116,10 @@ struct InterleavedRows {
   }
 };
 void InterleaveRowsForGemm(const float* x, int64_t first_tile, int64_t last_tile, InterleavedRows* out);
-struct GemmFloatOut {
-  float* y = nullptr;
-  int64_t ldy = 0;
-  const float* gate = nullptr;
-};
 bool HasGemmFloat();
 float* GemmFloat(DType dtype, const uint8_t* w, int64_t row_bytes, int64_t rows, const uint8_t* next,
-                 int64_t next_rows, const InterleavedRows& x, ScratchVector<float>* scratch,
-                 const GemmFloatOut& out = {});
+                 int64_t next_rows, const InterleavedRows& x, ScratchVector<float>* scratch);
+void TransposeProducts(const float* c, int64_t ldc, int64_t rows, int64_t tokens, float* y, int64_t ldy);
 
 // y[r] = dot(row r, x) for rows [0, rows) of a `dtype` weight matrix starting at `w` with
 // `row_bytes` per row of k values. f32/f16/bf16 read `x`; q8_0/q4_0 read `xq` (from
