@@ -3,7 +3,9 @@
 // and f32/f16/bf16 through GemmFloat; otherwise OpenBLAS inside with compressed weights
 // dequantized chunk by chunk), OpenBLAS alone on the same f32 shapes as the baseline, and
 // `fma_peak`: a loop of independent AVX-512 FMAs, the most FLOP/s this CPU's vector units give.
-// Reports FLOP/s.
+// `gate_up_swiglu/...` is the fused gate/up projection with its activation (the layer's largest
+// matmul: y[T, F] = silu(x W_gate^T) * (x W_up^T) from one [2F, K] weight). Reports FLOP/s (of
+// the matmul).
 //
 //   build/bench/gemm_bench --benchmark_filter='f32'
 #include <cblas.h>
@@ -27,12 +29,12 @@ struct Shape {
   int64_t tokens, n, k;
 };
 
-void BM_Gemm(benchmark::State& state, DType dtype, Shape shape) {
+void BM_Gemm(benchmark::State& state, DType dtype, Shape shape, bool swiglu) {
   const int threads = static_cast<int>(state.range(0));
   const int64_t row_bytes = RowBytes(dtype, shape.k);
   std::mt19937_64 rng(1);
   std::uniform_real_distribution<float> u(-0.05f, 0.05f);
-  std::vector<float> row(shape.k), x(shape.tokens * shape.k), y(shape.tokens * shape.n);
+  std::vector<float> row(shape.k), x(shape.tokens * shape.k), y(shape.tokens * (swiglu ? shape.n / 2 : shape.n));
   AlignedBuffer w(row_bytes * shape.n);
   for (int64_t r = 0; r < shape.n; ++r) {
     for (float& v : row) v = u(rng);
@@ -40,12 +42,13 @@ void BM_Gemm(benchmark::State& state, DType dtype, Shape shape) {
   }
   for (float& v : x) v = u(rng);
   Node node;
-  node.op = "linear";
+  node.op = swiglu ? "gate_up_swiglu" : "linear";
   BindContext ctx{node,
                   {CpuTensor{DType::kF32, {shape.tokens, shape.k}, reinterpret_cast<uint8_t*>(x.data())},
                    CpuTensor{dtype, {shape.n, shape.k}, w.data()}},
-                  {CpuTensor{DType::kF32, {shape.tokens, shape.n}, reinterpret_cast<uint8_t*>(y.data())}}};
-  auto kernel = BindLinear(ctx);
+                  {CpuTensor{DType::kF32, {shape.tokens, swiglu ? shape.n / 2 : shape.n},
+                             reinterpret_cast<uint8_t*>(y.data())}}};
+  auto kernel = BindLinear(ctx, swiglu);
   if (!kernel.ok()) {
     state.SkipWithError(std::string(kernel.status().message()).c_str());
     return;
@@ -128,7 +131,12 @@ void Register() {
                     Shape{2048, 2048, 5632}}) {
       const std::string name = std::string("gemm/") + DTypeName(dtype) + "/T" + std::to_string(s.tokens) + "/" +
                                std::to_string(s.n) + "x" + std::to_string(s.k);
-      benchmark::RegisterBenchmark(name.c_str(), BM_Gemm, dtype, s)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
+      benchmark::RegisterBenchmark(name.c_str(), BM_Gemm, dtype, s, false)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
+      if (s.n == 11264) {
+        const std::string fused = std::string("gate_up_swiglu/") + DTypeName(dtype) + "/T" + std::to_string(s.tokens) +
+                                  "/" + std::to_string(s.n) + "x" + std::to_string(s.k);
+        benchmark::RegisterBenchmark(fused.c_str(), BM_Gemm, dtype, s, true)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
+      }
       if (dtype == DType::kF32) {
         const std::string baseline = "openblas_alone/f32/T" + std::to_string(s.tokens) + "/" + std::to_string(s.n) +
                                      "x" + std::to_string(s.k);
