@@ -51,12 +51,26 @@ constexpr int64_t kGemmChunk = 256;
 // `anvil bench` pp128 bf16 median of 5 137.8 -> 143.9 tok/s. About 192 or 48 columns instead:
 // f16 pp128 median of 8 136.0 and 133.0 tok/s against 138.0.
 constexpr int64_t kGemmFloatChunk = 96;
+// Every call reads the whole interleaved activation (all tokens, all of k) once more. Up to a few
+// MiB it stays in cache; long prompts' (16-46 MiB at 2048 tokens) come from memory each time, so
+// from kGemmFloatLongBytes on calls take about kGemmFloatLongChunk columns: 4x fewer passes over
+// it. gemm_bench f16 T2048 2048x5632, 2 threads, best of 16 short runs alternated: 96 columns
+// 248-253 GFLOP/s, 192: 266, 384: 276-283, 768: 277; at T128 96 stayed best by 1-3% (fewer
+// calls balance worse). `anvil bench` f16 (each twice, alternated): pp1024 128.1-128.4 ->
+// 135.3-137.4 tok/s, pp2048 115.7-116.2 -> 122.9-124.0; at pp1024 this takes only the down
+// projection (K = 5632: 23 MiB); at 8 MiB instead pp1024 134.9-135.2.
+constexpr int64_t kGemmFloatLongChunk = 384;
+constexpr int64_t kGemmFloatLongBytes = int64_t{16} << 20;
+int64_t FloatChunk(const InterleavedRows& x) {
+  const auto bytes = static_cast<int64_t>(x.values.size() * sizeof(float));
+  return bytes >= kGemmFloatLongBytes ? kGemmFloatLongChunk : kGemmFloatChunk;
+}
 struct FloatCalls {
   int64_t n, groups, count;
-  explicit FloatCalls(int64_t columns)
+  FloatCalls(int64_t columns, const InterleavedRows& x)
       : n(columns),
         groups((columns + kGemmFloatGroupRows - 1) / kGemmFloatGroupRows),
-        count(((groups * kGemmFloatGroupRows + kGemmFloatChunk - 1) / kGemmFloatChunk + 3) / 4 * 4) {}
+        count(((groups * kGemmFloatGroupRows + FloatChunk(x) - 1) / FloatChunk(x) + 3) / 4 * 4) {}
   // Where call c starts (call `count` ends at n).
   int64_t Begin(int64_t c) const { return std::min(n, kGemmFloatGroupRows * (groups * c / count)); }
   // fn(begin, end, after) per call across threads: columns [begin, end), and the `after` columns
@@ -184,7 +198,7 @@ void GemmWide(const LinearArgs& a, GemmScratch& scratch) {
     // Each call takes the gate rows [begin, end) and the matching up rows [f + begin, f + end), and
     // applies the activation to the products while they are in cache: no [T, 2F] product.
     const int64_t f = a.n / 2;
-    FloatCalls(f).Run([&](int64_t begin, int64_t end, int64_t after) {
+    FloatCalls(f, scratch.xi).Run([&](int64_t begin, int64_t end, int64_t after) {
       float* gate = GemmFloat(a.w.dtype, rows(begin), a.row_bytes, end - begin, rows(f + begin), end - begin,
                               scratch.xi, &scratch.tiles.local());
       const float* up = GemmFloat(a.w.dtype, rows(f + begin), a.row_bytes, end - begin,
@@ -194,7 +208,7 @@ void GemmWide(const LinearArgs& a, GemmScratch& scratch) {
     });
     return;
   }
-  FloatCalls(a.n).Run([&](int64_t begin, int64_t end, int64_t after) {
+  FloatCalls(a.n, scratch.xi).Run([&](int64_t begin, int64_t end, int64_t after) {
     const float* c = GemmFloat(a.w.dtype, rows(begin), a.row_bytes, end - begin, after > 0 ? rows(end) : nullptr,
                                after, scratch.xi, &scratch.tiles.local());
     TransposeProducts(c, ldc, end - begin, a.tokens, a.y.f32() + begin, a.n);
