@@ -20,9 +20,13 @@ namespace anvil::cpu {
 // 256 KiB of weights (longer streams, fewer tasks; tg128 tinyllama-1.1b vs 64 KiB: f16 13.15 ->
 // 13.81 tok/s, q4_0 44.3 -> 46.6; 512 KiB measured the same), but 8 items per matrix where that is
 // between 64 and 256 KiB each, so mid-sized matrices still spread over the threads and tiny ones
-// stay one task. Rounded to the nearest multiple of `unit` (at least one unit).
+// stay one task. Rounded to the nearest multiple of `unit` (at least one unit). A matrix of at
+// most 256 KiB is one task: splitting it costs a thread handoff (~1-2 us) to save about as
+// much (`anvil bench` stories260K tg256, alternated 3 times: 16.8-18.2k -> 20.8-21.2k tok/s;
+// stories15m, whose smallest matrix is 324 KiB, unchanged).
 inline int64_t GemvChunkRows(int64_t rows, int64_t row_bytes, int64_t unit) {
   if (row_bytes <= 0) row_bytes = 1;
+  if (rows * row_bytes <= (int64_t{256} << 10)) return (rows + unit - 1) / unit * unit;
   const int64_t eighth = (rows + 7) / 8;
   const int64_t smallest = (int64_t{64} << 10) / row_bytes, largest = (int64_t{256} << 10) / row_bytes;
   const int64_t chunk = (std::clamp(eighth, smallest, largest) + unit / 2) / unit * unit;
