@@ -22,7 +22,7 @@ namespace anvil::cpu {
 // between 64 and 256 KiB each, so mid-sized matrices still spread over the threads and tiny ones
 // stay one task. Rounded to the nearest multiple of `unit` (at least one unit). A matrix of at
 // most 256 KiB is one task: splitting it costs a thread handoff (~1-2 us) to save about as
-// much (`anvil bench` stories260K tg256, alternated 3 times: 16.8-18.2k -> 20.8-21.2k tok/s;
+// much (`anvil bench` stories260K tg256, alternated 3 times: 17.5-20.2k -> 20.9-21.1k tok/s;
 // stories15m, whose smallest matrix is 324 KiB, unchanged).
 inline int64_t GemvChunkRows(int64_t rows, int64_t row_bytes, int64_t unit) {
   if (row_bytes <= 0) row_bytes = 1;
