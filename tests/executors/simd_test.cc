@@ -379,7 +379,7 @@ TEST_P(SimdTest, AttendMatchesSoftmaxInDoubles) {
 // Heads sharing keys (a GQA group; 11 crosses the kernel's 8 heads per pass) take each block in
 // turn: every head's output is its output alone, bit for bit.
 TEST_P(SimdTest, AttendGroupEqualsEachHeadAlone) {
-  for (int64_t hd : {64, 12, 5}) {
+  for (int64_t hd : {64, 12, 8, 5}) {
     for (int64_t heads : {2, 8, 11}) {
       SCOPED_TRACE("head_dim " + std::to_string(hd) + " heads " + std::to_string(heads));
       const int64_t first = 3, last = 150;

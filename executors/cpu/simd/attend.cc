@@ -6,7 +6,8 @@
 // the cache once instead of once per head (at TinyLlama's shape, 8 heads per KV head, the cache
 // of a 2048-token context no longer fits L2). Each head computes exactly what it would alone.
 // On AVX-512 the block's keys go 16 at a time through SumEach16 (`attention_bench`, 2 threads:
-// decode at context 2048 199-203 -> 159-160 us, a 512-token prompt 12.5-13.3 -> 9.8-9.9 ms).
+// decode at context 2048 199-203 -> 159-160 us, a 512-token prompt 12.5-13.3 -> 9.8-9.9 ms), or
+// for head_dim 8 32 at a time, two per vector (SumEachHalf16).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "executors/cpu/simd/attend.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -73,6 +74,26 @@ HWY_INLINE __m512 SumEach16(const __m512 d[16]) {
   const __m512 v23 = _mm512_add_ps(_mm512_shuffle_f32x4(u[2], u[3], 0x88), _mm512_shuffle_f32x4(u[2], u[3], 0xDD));
   return _mm512_add_ps(_mm512_shuffle_f32x4(v01, v23, 0x88), _mm512_shuffle_f32x4(v01, v23, 0xDD));
 }
+
+// For head_dim 8, two keys per vector (d[i]: key 2i in lanes 0-7, key 2i + 1 in lanes 8-15): the
+// 32 keys' sums in key order, keys 0-15 in *first and 16-31 in *second. SumEach16's tree stopped
+// one level early leaves [keys 0 2 4 6, 1 3 5 7, 8 10 12 14, 9 11 13 15] per 16; one permute
+// puts them in order.
+HWY_INLINE void SumEachHalf16(const __m512 d[16], __m512* first, __m512* second) {
+  __m512 t[8], u[4];
+  for (int i = 0; i < 8; ++i) {
+    t[i] = _mm512_add_ps(_mm512_unpacklo_ps(d[2 * i], d[2 * i + 1]), _mm512_unpackhi_ps(d[2 * i], d[2 * i + 1]));
+  }
+  for (int i = 0; i < 4; ++i) {
+    const __m512d a = _mm512_castps_pd(t[2 * i]), b = _mm512_castps_pd(t[2 * i + 1]);
+    u[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)), _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
+  }
+  const __m512i order = _mm512_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
+  *first = _mm512_permutexvar_ps(
+      order, _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], 0x88), _mm512_shuffle_f32x4(u[0], u[1], 0xDD)));
+  *second = _mm512_permutexvar_ps(
+      order, _mm512_add_ps(_mm512_shuffle_f32x4(u[2], u[3], 0x88), _mm512_shuffle_f32x4(u[2], u[3], 0xDD)));
+}
 #endif
 
 // kAttendGroupHeads heads share a pass over the keys (their running outputs wait in a stack
@@ -125,6 +146,26 @@ HWY_INLINE void AttendWith(DH dh, const float* q_rows, int64_t heads, const floa
           maxes16 = _mm512_max_ps(maxes16, s16);
         }
         block_max = _mm512_reduce_max_ps(maxes16);
+      }
+      if constexpr (hn::MaxLanes(DH()) == 8 && kVectors == 1) {
+        // head_dim 8: two keys per vector, 32 at a time (SumEachHalf16); one at a time, each
+        // key's 8-lane sum took longer than its product (stories260K tg256, alternated 3 times:
+        // 22.6-23.3k -> 25.7-26.6k tok/s).
+        const __m512 q2 = _mm512_broadcast_f32x8(q[0].raw);
+        __m512 maxes16 = _mm512_set1_ps(-INFINITY);
+        for (; j + 32 <= count; j += 32) {
+          const float* key = keys + (j0 + j) * head_dim;
+          __m512 d[16];
+          for (int i = 0; i < 16; ++i) d[i] = _mm512_mul_ps(q2, _mm512_loadu_ps(key + 16 * i));
+          __m512 first16, second16;
+          SumEachHalf16(d, &first16, &second16);
+          first16 = _mm512_mul_ps(first16, _mm512_set1_ps(scale));
+          second16 = _mm512_mul_ps(second16, _mm512_set1_ps(scale));
+          _mm512_store_ps(scores + j, first16);
+          _mm512_store_ps(scores + j + 16, second16);
+          maxes16 = _mm512_max_ps(maxes16, _mm512_max_ps(first16, second16));
+        }
+        block_max = std::max(block_max, _mm512_reduce_max_ps(maxes16));
       }
 #endif
       for (; j < count; ++j) {
