@@ -57,10 +57,10 @@ void AttendScalar(const float* q, const float* keys, const float* values, int64_
 }
 
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-// The lane sums of 16 vectors as one vector, lane i = sum of d[i]: pairs of lanes, then of
-// 128-bit halves, then of blocks are added (45 instructions instead of a 10-instruction
-// reduction per vector).
-HWY_INLINE __m512 SumEach16(const __m512 d[16]) {
+// The 8-lane half sums of 16 vectors: lanes of *v01 = [low halves of d0..d3, high halves of
+// d0..d3, low of d4..d7, high of d4..d7], *v23 the same for d8..d15. Pairs of lanes, then of
+// 128-bit halves, then of blocks are added.
+HWY_INLINE void HalfSums16(const __m512 d[16], __m512* v01, __m512* v23) {
   __m512 t[8], u[4];
   for (int i = 0; i < 8; ++i) {  // per block: lanes of d[2i] at 0 and 2, of d[2i + 1] at 1 and 3
     t[i] = _mm512_add_ps(_mm512_unpacklo_ps(d[2 * i], d[2 * i + 1]), _mm512_unpackhi_ps(d[2 * i], d[2 * i + 1]));
@@ -69,30 +69,28 @@ HWY_INLINE __m512 SumEach16(const __m512 d[16]) {
     const __m512d a = _mm512_castps_pd(t[2 * i]), b = _mm512_castps_pd(t[2 * i + 1]);
     u[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)), _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
   }
-  // Blocks 0 + 1 and 2 + 3 of u0 and u1 (and of u2 and u3), then the two halves.
-  const __m512 v01 = _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], 0x88), _mm512_shuffle_f32x4(u[0], u[1], 0xDD));
-  const __m512 v23 = _mm512_add_ps(_mm512_shuffle_f32x4(u[2], u[3], 0x88), _mm512_shuffle_f32x4(u[2], u[3], 0xDD));
+  // Blocks 0 + 1 and 2 + 3 of u0 and u1 (and of u2 and u3).
+  *v01 = _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], 0x88), _mm512_shuffle_f32x4(u[0], u[1], 0xDD));
+  *v23 = _mm512_add_ps(_mm512_shuffle_f32x4(u[2], u[3], 0x88), _mm512_shuffle_f32x4(u[2], u[3], 0xDD));
+}
+
+// The lane sums of 16 vectors as one vector, lane i = sum of d[i]: HalfSums16, then the two
+// halves added (45 instructions instead of a 10-instruction reduction per vector).
+HWY_INLINE __m512 SumEach16(const __m512 d[16]) {
+  __m512 v01, v23;
+  HalfSums16(d, &v01, &v23);
   return _mm512_add_ps(_mm512_shuffle_f32x4(v01, v23, 0x88), _mm512_shuffle_f32x4(v01, v23, 0xDD));
 }
 
 // For head_dim 8, two keys per vector (d[i]: key 2i in lanes 0-7, key 2i + 1 in lanes 8-15): the
-// 32 keys' sums in key order, keys 0-15 in *first and 16-31 in *second. SumEach16's tree stopped
-// one level early leaves [keys 0 2 4 6, 1 3 5 7, 8 10 12 14, 9 11 13 15] per 16; one permute
-// puts them in order.
+// 32 keys' sums in key order, keys 0-15 in *first and 16-31 in *second. HalfSums16 leaves
+// [keys 0 2 4 6, 1 3 5 7, 8 10 12 14, 9 11 13 15] per 16; one permute puts them in order.
 HWY_INLINE void SumEachHalf16(const __m512 d[16], __m512* first, __m512* second) {
-  __m512 t[8], u[4];
-  for (int i = 0; i < 8; ++i) {
-    t[i] = _mm512_add_ps(_mm512_unpacklo_ps(d[2 * i], d[2 * i + 1]), _mm512_unpackhi_ps(d[2 * i], d[2 * i + 1]));
-  }
-  for (int i = 0; i < 4; ++i) {
-    const __m512d a = _mm512_castps_pd(t[2 * i]), b = _mm512_castps_pd(t[2 * i + 1]);
-    u[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)), _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
-  }
+  __m512 v01, v23;
+  HalfSums16(d, &v01, &v23);
   const __m512i order = _mm512_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
-  *first = _mm512_permutexvar_ps(
-      order, _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], 0x88), _mm512_shuffle_f32x4(u[0], u[1], 0xDD)));
-  *second = _mm512_permutexvar_ps(
-      order, _mm512_add_ps(_mm512_shuffle_f32x4(u[2], u[3], 0x88), _mm512_shuffle_f32x4(u[2], u[3], 0xDD)));
+  *first = _mm512_permutexvar_ps(order, v01);
+  *second = _mm512_permutexvar_ps(order, v23);
 }
 #endif
 
