@@ -1,7 +1,8 @@
 // Prefill GEMM (T > 1 linear) at real shapes, per weight dtype: the CPU executor's kernel as a
 // prefill step runs it (TBB over chunks of output columns; on AVX-512, q8_0/q4_0 in int8 (VNNI)
-// and f32/f16/bf16 through GemmFloat; otherwise OpenBLAS inside with compressed weights
-// dequantized chunk by chunk), OpenBLAS alone on the same f32 shapes as the baseline, and
+// and f32/f16/bf16 through GemmFloat, f16/bf16 through GemmAmx where the CPU has AMX (then also
+// without it, as no_amx/...); otherwise OpenBLAS inside with compressed weights dequantized chunk
+// by chunk), OpenBLAS alone on the same f32 shapes as the baseline, and
 // `fma_peak`: a loop of independent AVX-512 FMAs, the most FLOP/s this CPU's vector units give.
 // `gate_up_swiglu/...` is the fused gate/up projection with its activation (the layer's largest
 // matmul: y[T, F] = silu(x W_gate^T) * (x W_up^T) from one [2F, K] weight). Reports FLOP/s (of
@@ -18,6 +19,7 @@
 #include "benchmark/benchmark.h"
 #include "executors/cpu/blas.h"
 #include "executors/cpu/kernel.h"
+#include "executors/cpu/simd/gemm_amx.h"
 #include "ops/dequantize.h"
 #include "tbb/parallel_for.h"
 #include "tbb/task_arena.h"
@@ -29,7 +31,7 @@ struct Shape {
   int64_t tokens, n, k;
 };
 
-void BM_Gemm(benchmark::State& state, DType dtype, Shape shape, bool swiglu) {
+void BM_Gemm(benchmark::State& state, DType dtype, Shape shape, bool swiglu, bool amx_off) {
   const int threads = static_cast<int>(state.range(0));
   const int64_t row_bytes = RowBytes(dtype, shape.k);
   std::mt19937_64 rng(1);
@@ -48,7 +50,9 @@ void BM_Gemm(benchmark::State& state, DType dtype, Shape shape, bool swiglu) {
                    CpuTensor{dtype, {shape.n, shape.k}, w.data()}},
                   {CpuTensor{DType::kF32, {shape.tokens, swiglu ? shape.n / 2 : shape.n},
                              reinterpret_cast<uint8_t*>(y.data())}}};
+  ForceGemmAmxOff(amx_off);  // read when the kernel chooses its path, at bind
   auto kernel = BindLinear(ctx, swiglu);
+  ForceGemmAmxOff(false);
   if (!kernel.ok()) {
     state.SkipWithError(std::string(kernel.status().message()).c_str());
     return;
@@ -129,13 +133,18 @@ void Register() {
     // (the largest activation: 2048 x 5632 floats, 46 MiB).
     for (Shape s : {Shape{128, 2048, 2048}, Shape{128, 2560, 2048}, Shape{128, 11264, 2048}, Shape{128, 2048, 5632},
                     Shape{2048, 2048, 5632}}) {
-      const std::string name = std::string("gemm/") + DTypeName(dtype) + "/T" + std::to_string(s.tokens) + "/" +
-                               std::to_string(s.n) + "x" + std::to_string(s.k);
-      benchmark::RegisterBenchmark(name.c_str(), BM_Gemm, dtype, s, false)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
-      if (s.n == 11264) {
-        const std::string fused = std::string("gate_up_swiglu/") + DTypeName(dtype) + "/T" + std::to_string(s.tokens) +
-                                  "/" + std::to_string(s.n) + "x" + std::to_string(s.k);
-        benchmark::RegisterBenchmark(fused.c_str(), BM_Gemm, dtype, s, true)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
+      // f16/bf16 on a CPU with AMX: also with it turned off (the AVX-512 GEMM), as no_amx/...
+      for (bool amx_off : {false, true}) {
+        if (amx_off && !(HasGemmAmx() && (dtype == DType::kF16 || dtype == DType::kBF16))) continue;
+        const std::string suffix = std::string(DTypeName(dtype)) + "/T" + std::to_string(s.tokens) + "/" +
+                                   std::to_string(s.n) + "x" + std::to_string(s.k);
+        const std::string prefix = amx_off ? "no_amx/" : "";
+        benchmark::RegisterBenchmark((prefix + "gemm/" + suffix).c_str(), BM_Gemm, dtype, s, false, amx_off)
+            ->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
+        if (s.n == 11264) {
+          benchmark::RegisterBenchmark((prefix + "gate_up_swiglu/" + suffix).c_str(), BM_Gemm, dtype, s, true, amx_off)
+              ->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
+        }
       }
       if (dtype == DType::kF32) {
         const std::string baseline = "openblas_alone/f32/T" + std::to_string(s.tokens) + "/" + std::to_string(s.n) +

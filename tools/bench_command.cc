@@ -15,6 +15,7 @@
 #include "base/status.h"
 #include "executors/cpu/blas.h"
 #include "executors/cpu/cpu_executor.h"
+#include "executors/cpu/simd/gemm_amx.h"
 #include "executors/cpu/simd/simd.h"
 #include "executors/session.h"
 #include "graph/model_stats.h"
@@ -206,7 +207,7 @@ int BenchCommand(int argc, char** argv) {
   if (!pipeline.ok()) return UsageError("bench", std::string(pipeline.status().message()));
 
   BenchReport report;
-  report.simd_target = cpu::SimdTargetName();
+  report.simd_target = cpu::SimdTargetName() + (cpu::HasGemmAmx() ? " + AMX-BF16 (f16/bf16 prefill)" : "");
   report.blas = cpu::BlasDescription();
   if (probe && std::find(options.executors.begin(), options.executors.end(), "cpu") != options.executors.end()) {
     for (int64_t threads : options.threads) {

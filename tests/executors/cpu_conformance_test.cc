@@ -1,8 +1,9 @@
 // Every op on the CPU executor against the reference kernels (NMSE thresholds per op family), and
 // bitwise identical results with 1 and 2 threads; the matrix products also on every SIMD target
 // this CPU supports (each target takes its own paths: below AVX-512 the prefill goes through
-// sgemm, and the few-token GEMV keeps two rows per group instead of four).
+// sgemm, and the few-token GEMV keeps two rows per group instead of four) and with AMX off.
 #include "executors/cpu/cpu_executor.h"
+#include "executors/cpu/simd/gemm_amx.h"
 #include "executors/cpu/simd/simd.h"
 #include "executors/reference/reference_executor.h"
 #include "gtest/gtest.h"
@@ -36,16 +37,22 @@ TEST_P(CpuConformanceTest, MatchesReference) {
   for (size_t i = 0; i < reference->states.size(); ++i) {
     EXPECT_LE(Nmse(one->states[i], reference->states[i]), c.max_nmse) << "state " << i;
   }
-  // The matrix products also on every SIMD target this CPU supports: each takes its own paths.
+  // The matrix products also on every SIMD target this CPU supports, and with AMX turned off
+  // where it has it (f16/bf16 prefill then takes the AVX-512 GEMM or sgemm): each its own paths.
   if (c.op != "linear" && c.op != "gate_up_swiglu") return;
   for (int64_t target : cpu::SimdTargets()) {
-    SCOPED_TRACE(cpu::SimdTargetName(target));
-    cpu::ForceSimdTarget(target);
-    auto result = RunCase(*MakeCpuExecutor(Ops(), {.threads = 2}), *model, c, seed);
-    cpu::ForceSimdTarget(0);
-    ASSERT_TRUE(result.ok()) << result.status();
-    for (size_t i = 0; i < reference->outputs.size(); ++i) {
-      EXPECT_LE(Nmse(result->outputs[i], reference->outputs[i]), c.max_nmse) << "output " << i;
+    for (bool amx_off : {false, true}) {
+      if (amx_off && !cpu::HasGemmAmx()) continue;
+      SCOPED_TRACE(cpu::SimdTargetName(target) + (amx_off ? ", AMX off" : ""));
+      cpu::ForceSimdTarget(target);
+      cpu::ForceGemmAmxOff(amx_off);
+      auto result = RunCase(*MakeCpuExecutor(Ops(), {.threads = 2}), *model, c, seed);
+      cpu::ForceGemmAmxOff(false);
+      cpu::ForceSimdTarget(0);
+      ASSERT_TRUE(result.ok()) << result.status();
+      for (size_t i = 0; i < reference->outputs.size(); ++i) {
+        EXPECT_LE(Nmse(result->outputs[i], reference->outputs[i]), c.max_nmse) << "output " << i;
+      }
     }
   }
 }

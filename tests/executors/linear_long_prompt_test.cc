@@ -1,14 +1,15 @@
 // The T > 1 linear at a long prompt's size: 512 tokens x 8192 values make a 16 MiB interleaved
 // activation, where GemmFloat's calls take the long-prompt column count (linear.cc,
 // kGemmFloatLongBytes). Every output against the scalar FMA chain over the widened weights (the
-// kernel's contract on AVX-512; elsewhere sgemm, within rounding), the same bits on 1 and 2
-// threads, for a plain linear and for gate_up_swiglu.
+// kernel's contract on AVX-512 with AMX off; on AMX and elsewhere (sgemm) within rounding), the
+// same bits on 1 and 2 threads, for a plain linear and for gate_up_swiglu.
 #include <cmath>
 #include <random>
 #include <vector>
 
 #include "base/aligned_buffer.h"
 #include "executors/cpu/kernel.h"
+#include "executors/cpu/simd/gemm_amx.h"
 #include "executors/cpu/simd/simd.h"
 #include "gtest/gtest.h"
 #include "ops/dequantize.h"
@@ -54,25 +55,40 @@ TEST(LinearLongPromptTest, EveryColumnOnOneAndTwoThreads) {
     for (int64_t j = 0; j < kK; ++j) sum = std::fma(widened[r * kK + j], x[t * kK + j], sum);
     return sum;
   };
-  auto matches = [&](float got, float want) {
-    return HasGemmFloat() ? got == want : std::fabs(got - want) <= 1e-4f * (1.0f + std::fabs(want));
-  };
-  for (bool swiglu : {false, true}) {
-    SCOPED_TRACE(swiglu ? "gate_up_swiglu" : "linear");
-    const int64_t columns = swiglu ? kRows / 2 : kRows;
-    const std::vector<float> one = RunLinear(swiglu, xt, wt, kTokens, columns, 1);
-    const std::vector<float> two = RunLinear(swiglu, xt, wt, kTokens, columns, 2);
-    ASSERT_EQ(one.size(), static_cast<size_t>(kTokens * columns));
-    ASSERT_EQ(one, two);
-    for (int64_t t = 0; t < kTokens; t += 3) {
-      for (int64_t c = 0; c < columns; ++c) {
-        float want = expected(t, c);
-        if (swiglu) {
-          const float gate = want, up = expected(t, columns + c);
-          Swiglu(&gate, &up, 1, &want);
+  // GemmFloat's result is the chain's; GemmAmx's (f16 on AMX) and sgemm's within rounding.
+  for (bool amx : {false, true}) {
+    if (amx && !HasGemmAmx()) continue;
+    SCOPED_TRACE(amx ? "AMX" : "AMX off");
+    ForceGemmAmxOff(!amx);
+    const struct Restore {
+      ~Restore() { ForceGemmAmxOff(false); }
+    } restore;
+    const bool exact = !amx && HasGemmFloat();
+    // Within rounding: 1e-4 of a product; through SwiGLU, each product's allowance times how much
+    // the output moves with it (|silu'| <= 1.1).
+    auto tolerance = [](float gate, float up, bool swiglu) {
+      const float gate_tol = 1e-4f * (1.0f + std::fabs(gate)), up_tol = 1e-4f * (1.0f + std::fabs(up));
+      if (!swiglu) return gate_tol;
+      float silu = 0.0f;
+      Swiglu(&gate, nullptr, 1, &silu);
+      return 1.1f * std::fabs(up) * gate_tol + std::fabs(silu) * up_tol;
+    };
+    for (bool swiglu : {false, true}) {
+      SCOPED_TRACE(swiglu ? "gate_up_swiglu" : "linear");
+      const int64_t columns = swiglu ? kRows / 2 : kRows;
+      const std::vector<float> one = RunLinear(swiglu, xt, wt, kTokens, columns, 1);
+      const std::vector<float> two = RunLinear(swiglu, xt, wt, kTokens, columns, 2);
+      ASSERT_EQ(one.size(), static_cast<size_t>(kTokens * columns));
+      ASSERT_EQ(one, two);
+      for (int64_t t = 0; t < kTokens; t += 3) {
+        for (int64_t c = 0; c < columns; ++c) {
+          float want = expected(t, c);
+          const float gate = want, up = swiglu ? expected(t, columns + c) : 0.0f;
+          if (swiglu) Swiglu(&gate, &up, 1, &want);
+          const float got = one[t * columns + c];
+          ASSERT_TRUE(exact ? got == want : std::fabs(got - want) <= tolerance(gate, up, swiglu))
+              << "token " << t << " column " << c << ": " << got << " against " << want;
         }
-        ASSERT_TRUE(matches(one[t * columns + c], want))
-            << "token " << t << " column " << c << ": " << one[t * columns + c] << " against " << want;
       }
     }
   }

@@ -6,8 +6,11 @@
 //          (as the GEMV quantizes its vector) and GemmQuant multiplies in int8 per fixed chunk of
 //          output columns, from the plan's packed copy of the weight (packed_weights.h) or, with
 //          packing turned off, a chunk packed on the spot.
+//          More f16/bf16 tokens on CPUs with AMX (simd/gemm_amx.h): the activation rows are split
+//          once into three bf16 parts and GemmAmx multiplies in tiles per call of whole 32-row
+//          groups (GemmCalls), every product exact, summed in f32 (turned off by ANVIL_CPU_AMX=0).
 //          More f32/f16/bf16 tokens on CPUs with AVX-512: the activation rows are
-//          interleaved once and GemmFloat multiplies per call of whole 12-row groups (FloatCalls),
+//          interleaved once and GemmFloat multiplies per call of whole 12-row groups (GemmCalls),
 //          widening the weights block by block (no f32 copy of the matrix).
 //          Otherwise OpenBLAS sgemm per fixed chunk of output columns (OpenBLAS runs
 //          single-threaded inside TBB tasks; the chunking does the parallelism), weights that are
@@ -31,6 +34,7 @@
 #include "executors/cpu/kernels/gemv.h"
 #include "executors/cpu/kernels/packed_weights.h"
 #include "executors/cpu/parallel.h"
+#include "executors/cpu/simd/gemm_amx.h"
 #include "executors/cpu/simd/simd.h"
 #include "ops/dequantize.h"
 #include "tbb/enumerable_thread_specific.h"
@@ -65,14 +69,19 @@ int64_t FloatChunk(const InterleavedRows& x) {
   const auto bytes = static_cast<int64_t>(x.values.size() * sizeof(float));
   return bytes >= kGemmFloatLongBytes ? kGemmFloatLongChunk : kGemmFloatChunk;
 }
-struct FloatCalls {
-  int64_t n, groups, count;
-  FloatCalls(int64_t columns, const InterleavedRows& x)
+// Output columns per GemmAmx call, about (whole groups of kAmxGroupRows, as above).
+constexpr int64_t kGemmAmxChunk = 96;
+// The calls of the GemmFloat and AMX paths over `columns` output columns: whole groups of
+// `group_rows`, about `chunk` columns each.
+struct GemmCalls {
+  int64_t n, group_rows, groups, count;
+  GemmCalls(int64_t columns, int64_t group, int64_t chunk)
       : n(columns),
-        groups((columns + kGemmFloatGroupRows - 1) / kGemmFloatGroupRows),
-        count(((groups * kGemmFloatGroupRows + FloatChunk(x) - 1) / FloatChunk(x) + 3) / 4 * 4) {}
+        group_rows(group),
+        groups((columns + group - 1) / group),
+        count(((groups * group + chunk - 1) / chunk + 3) / 4 * 4) {}
   // Where call c starts (call `count` ends at n).
-  int64_t Begin(int64_t c) const { return std::min(n, kGemmFloatGroupRows * (groups * c / count)); }
+  int64_t Begin(int64_t c) const { return std::min(n, group_rows * (groups * c / count)); }
   // fn(begin, end, after) per call across threads: columns [begin, end), and the `after` columns
   // of the call after it (a thread's next call, usually: each thread takes a contiguous share).
   template <typename Fn>
@@ -100,7 +109,7 @@ int64_t TokensGemvMax(DType dtype) { return dtype == DType::kF32 ? 10 : 8; }
 constexpr int64_t kGemmQuantChunk = 64;
 
 // How a T > 1 linear multiplies, chosen once at bind (see the top of this file).
-enum class GemmPath { kTokensGemv, kInt8, kFloat, kSgemm };
+enum class GemmPath { kTokensGemv, kInt8, kAmx, kFloat, kSgemm };
 
 struct LinearArgs {
   CpuTensor x, w, bias, y;
@@ -118,8 +127,10 @@ struct GemmScratch {
   tbb::enumerable_thread_specific<ScratchVector<float>> tiles;
   tbb::enumerable_thread_specific<std::vector<uint8_t>> packed;
   tbb::enumerable_thread_specific<ScratchVector<float>> up_tiles;  // GemmFloat's, for the up rows
+  tbb::enumerable_thread_specific<AmxScratch> amx, up_amx;
   QuantizedRows xq;
   InterleavedRows xi;
+  AmxRows xa;
   ScratchVector<float> product;  // [T, N] before the activation, for a fused one GemmFloat can't take
 };
 
@@ -134,6 +145,7 @@ GemmPath ChoosePath(DType dtype, int64_t tokens) {
   if (dtype == DType::kQ8_0 || dtype == DType::kQ4_0) return HasGemmQuant() ? GemmPath::kInt8 : GemmPath::kSgemm;
   const bool float_weights = dtype == DType::kF32 || dtype == DType::kF16 || dtype == DType::kBF16;
   if (float_weights && tokens <= TokensGemvMax(dtype)) return GemmPath::kTokensGemv;
+  if ((dtype == DType::kF16 || dtype == DType::kBF16) && HasGemmAmx()) return GemmPath::kAmx;
   return float_weights && HasGemmFloat() ? GemmPath::kFloat : GemmPath::kSgemm;
 }
 
@@ -187,30 +199,51 @@ void GemmInt8(const LinearArgs& a, GemmScratch& scratch) {
   });
 }
 
-// ChoosePath takes this path only for f32/f16/bf16 weights where HasGemmFloat(), so GemmFloat
-// always computes here (never returns null).
+// ChoosePath takes this path only for f32/f16/bf16 weights where HasGemmFloat(), or f16/bf16 ones
+// where HasGemmAmx(), so GemmFloat or GemmAmx always computes here (never returns null).
 void GemmWide(const LinearArgs& a, GemmScratch& scratch) {
-  const int64_t tiles = (a.tokens + kGemmFloatTileTokens - 1) / kGemmFloatTileTokens;
-  ParallelChunks(tiles, 1, [&](int64_t begin, int64_t end) { InterleaveRowsForGemm(a.x.f32(), begin, end, &scratch.xi); });
-  const int64_t ldc = scratch.xi.padded_tokens();
+  const bool amx = a.path == GemmPath::kAmx;
+  int64_t ldc;
+  if (amx) {
+    ParallelChunks(scratch.xa.tiles(), 1,
+                   [&](int64_t begin, int64_t end) { SplitRowsForAmx(a.x.f32(), begin, end, &scratch.xa); });
+    ldc = scratch.xa.padded_tokens();
+  } else {
+    const int64_t tiles = (a.tokens + kGemmFloatTileTokens - 1) / kGemmFloatTileTokens;
+    ParallelChunks(tiles, 1,
+                   [&](int64_t begin, int64_t end) { InterleaveRowsForGemm(a.x.f32(), begin, end, &scratch.xi); });
+    ldc = scratch.xi.padded_tokens();
+  }
   const auto rows = [&](int64_t first) { return a.w.data + first * a.row_bytes; };
+  // The [row][token] products of `count` rows from `first`, prefetching the `next_count` rows from
+  // `next` at the end. `up`: the up rows of gate_up_swiglu (their own scratch).
+  const auto products = [&](int64_t first, int64_t count, int64_t next, int64_t next_count, bool up) {
+    const uint8_t* ahead = next_count > 0 ? rows(next) : nullptr;
+    if (amx) {
+      return GemmAmx(a.w.dtype, rows(first), a.row_bytes, count, ahead, next_count, scratch.xa,
+                     &(up ? scratch.up_amx : scratch.amx).local());
+    }
+    return GemmFloat(a.w.dtype, rows(first), a.row_bytes, count, ahead, next_count, scratch.xi,
+                     &(up ? scratch.up_tiles : scratch.tiles).local());
+  };
+  const auto calls = [&](int64_t columns) {
+    return amx ? GemmCalls(columns, kAmxGroupRows, kGemmAmxChunk)
+               : GemmCalls(columns, kGemmFloatGroupRows, FloatChunk(scratch.xi));
+  };
   if (a.swiglu) {
     // Each call takes the gate rows [begin, end) and the matching up rows [f + begin, f + end), and
     // applies the activation to the products while they are in cache: no [T, 2F] product.
     const int64_t f = a.n / 2;
-    FloatCalls(f, scratch.xi).Run([&](int64_t begin, int64_t end, int64_t after) {
-      float* gate = GemmFloat(a.w.dtype, rows(begin), a.row_bytes, end - begin, rows(f + begin), end - begin,
-                              scratch.xi, &scratch.tiles.local());
-      const float* up = GemmFloat(a.w.dtype, rows(f + begin), a.row_bytes, end - begin,
-                                  after > 0 ? rows(end) : nullptr, after, scratch.xi, &scratch.up_tiles.local());
+    calls(f).Run([&](int64_t begin, int64_t end, int64_t after) {
+      float* gate = products(begin, end - begin, f + begin, end - begin, false);
+      const float* up = products(f + begin, end - begin, end, after, true);
       for (int64_t r = 0; r < end - begin; ++r) Swiglu(gate + r * ldc, up + r * ldc, a.tokens, gate + r * ldc);
       TransposeProducts(gate, ldc, end - begin, a.tokens, a.y.f32() + begin, f);
     });
     return;
   }
-  FloatCalls(a.n, scratch.xi).Run([&](int64_t begin, int64_t end, int64_t after) {
-    const float* c = GemmFloat(a.w.dtype, rows(begin), a.row_bytes, end - begin, after > 0 ? rows(end) : nullptr,
-                               after, scratch.xi, &scratch.tiles.local());
+  calls(a.n).Run([&](int64_t begin, int64_t end, int64_t after) {
+    const float* c = products(begin, end - begin, end, after, false);
     TransposeProducts(c, ldc, end - begin, a.tokens, a.y.f32() + begin, a.n);
     AddBias(a, begin, end);
   });
@@ -225,7 +258,7 @@ void GemmTokensGemv(const LinearArgs& a) {
 }
 
 void Gemm(const LinearArgs& a, GemmScratch& scratch) {
-  if (a.path == GemmPath::kFloat) return GemmWide(a, scratch);
+  if (a.path == GemmPath::kFloat || a.path == GemmPath::kAmx) return GemmWide(a, scratch);
   if (a.swiglu) {
     // The product first, then the activation.
     LinearArgs product = a;
@@ -285,8 +318,10 @@ absl::StatusOr<CpuKernel> BindLinear(const BindContext& ctx, bool swiglu) {
     a.packed = PackedForGemv(a.w, a.n, a.k, ctx.plan_resources);
   } else if (a.path == GemmPath::kFloat) {
     scratch->xi.Resize(a.tokens, a.k);
+  } else if (a.path == GemmPath::kAmx) {
+    scratch->xa.Resize(a.tokens, a.k);
   }
-  if (swiglu && a.path != GemmPath::kFloat) scratch->product.resize(a.tokens * a.n);
+  if (swiglu && a.path != GemmPath::kFloat && a.path != GemmPath::kAmx) scratch->product.resize(a.tokens * a.n);
   return CpuKernel([a, scratch](const StepState&) {
     Gemm(a, *scratch);
     return absl::OkStatus();
