@@ -58,9 +58,11 @@ void Linear(std::vector<OpCase>& cases) {
   }
   for (DType dtype : {DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0}) {
     // K = 288: an odd number of 32-value blocks; N = 37: a row count that is no multiple of 4.
-    // T = 20 (f16/bf16: the prefill GEMM) with N = 20: fewer 12-row groups than calls.
+    // T = 20 (f16/bf16: the prefill GEMM) with N = 20: fewer 12-row groups than calls. T = 64 with
+    // K = 1056 (f16/bf16 on AMX: two blocks of 512 values and a step more) and N = 45 (a partial
+    // 32-row group).
     for (Shape s : {Shape{1, 96, 70}, Shape{6, 128, 130}, Shape{1, 288, 37}, Shape{1, 2048, 300}, Shape{20, 288, 100},
-                    Shape{20, 288, 20}}) {
+                    Shape{20, 288, 20}, Shape{64, 1056, 45}}) {
       cases.push_back({absl::StrCat("linear_", DTypeName(dtype), "_T", s.tokens, "_K", s.k, "_N", s.n), "linear",
                        {In({s.tokens, s.k}), W(dtype, {s.n, s.k})}, 1, {}, 0, kMatmul});
     }

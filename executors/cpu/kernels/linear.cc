@@ -6,9 +6,10 @@
 //          (as the GEMV quantizes its vector) and GemmQuant multiplies in int8 per fixed chunk of
 //          output columns, from the plan's packed copy of the weight (packed_weights.h) or, with
 //          packing turned off, a chunk packed on the spot.
-//          More f16/bf16 tokens on CPUs with AMX (simd/gemm_amx.h): the activation rows are split
-//          once into three bf16 parts and GemmAmx multiplies in tiles per call of whole 32-row
-//          groups (GemmCalls), every product exact, summed in f32 (turned off by ANVIL_CPU_AMX=0).
+//          More bf16 tokens (f16: kAmxMinTokensF16 and more) on CPUs with AMX (simd/gemm_amx.h):
+//          the activation rows are split once into three bf16 parts and GemmAmx multiplies in
+//          tiles per call of whole 32-row groups (GemmCalls), every product exact, summed in f32
+//          (turned off by ANVIL_CPU_AMX=0).
 //          More f32/f16/bf16 tokens on CPUs with AVX-512: the activation rows are
 //          interleaved once and GemmFloat multiplies per call of whole 12-row groups (GemmCalls),
 //          widening the weights block by block (no f32 copy of the matrix).
@@ -104,6 +105,12 @@ struct GemmCalls {
 // 60.2-61.1; f32 (4-byte weights cost GemmFloat more) pp8 39.0-40.6 vs 34.9-35.4, pp10 46.2 vs
 // 43.9, pp12 47-51 vs 51-52, pp16 58-59 vs 66-67.
 int64_t TokensGemvMax(DType dtype) { return dtype == DType::kF32 ? 10 : 8; }
+// f16 weights take AMX from this many tokens: their split into two bf16 per call costs the same
+// for any prompt, and under it GemmFloat measured faster. `anvil bench` tinyllama-1.1b f16, tok/s,
+// AMX against ANVIL_CPU_AMX=0 (alternated twice): pp16 69 vs 99-102, pp32 104-109 vs 127-131,
+// pp48 136-141 vs 131-139, pp64 159 vs 142-152. bf16 weights (taken as they are) from pp9 on:
+// pp9 58-60 vs 54, pp16 103-104 vs 97-103.
+constexpr int64_t kAmxMinTokensF16 = 48;
 // Output columns per GemmQuant call (a multiple of the 16-row packed strip).
 // gemm_bench q8_0/q4_0 T128, 2 threads: 64 columns 740-810 GFLOP/s, 128: 670-765, 256: 660-750.
 constexpr int64_t kGemmQuantChunk = 64;
@@ -145,7 +152,9 @@ GemmPath ChoosePath(DType dtype, int64_t tokens) {
   if (dtype == DType::kQ8_0 || dtype == DType::kQ4_0) return HasGemmQuant() ? GemmPath::kInt8 : GemmPath::kSgemm;
   const bool float_weights = dtype == DType::kF32 || dtype == DType::kF16 || dtype == DType::kBF16;
   if (float_weights && tokens <= TokensGemvMax(dtype)) return GemmPath::kTokensGemv;
-  if ((dtype == DType::kF16 || dtype == DType::kBF16) && HasGemmAmx()) return GemmPath::kAmx;
+  if (HasGemmAmx() && (dtype == DType::kBF16 || (dtype == DType::kF16 && tokens >= kAmxMinTokensF16))) {
+    return GemmPath::kAmx;
+  }
   return float_weights && HasGemmFloat() ? GemmPath::kFloat : GemmPath::kSgemm;
 }
 
