@@ -73,11 +73,12 @@ ANVIL_AMX inline __m512i RoundToBf16(__m512 v) {
   return _mm512_and_si512(up, _mm512_set1_epi32(static_cast<int>(0xFFFF0000u)));
 }
 
-// 32 bf16 from two vectors of bf16 bits (low halves zero), in order.
+// 32 bf16 from two vectors of bf16 bits (low halves zero), in order: the high halves, one permute.
 ANVIL_AMX inline __m512i PackBf16(__m512i first, __m512i second) {
-  const __m256i a = _mm512_cvtepi32_epi16(_mm512_srli_epi32(first, 16));
-  const __m256i b = _mm512_cvtepi32_epi16(_mm512_srli_epi32(second, 16));
-  return _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
+  const __m512i high_halves =
+      _mm512_set_epi16(63, 61, 59, 57, 55, 53, 51, 49, 47, 45, 43, 41, 39, 37, 35, 33, 31, 29, 27,
+                       25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+  return _mm512_permutex2var_epi16(first, high_halves, second);
 }
 
 ANVIL_AMX void SplitTile(const float* x, int64_t tokens, const AmxRows& rows, int64_t tile,
