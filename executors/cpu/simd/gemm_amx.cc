@@ -53,7 +53,7 @@ bool DetectAmx() {
 
 constexpr int64_t kBlockK = kAmxBlockK;
 constexpr int64_t kBlockSteps = kBlockK / 32;
-constexpr int64_t kTileValues = 512;  // 16 rows x 32 bf16, or 16 pairs x 16 tokens x 2
+constexpr int64_t kTileValues = kAmxTileValues;
 // Token tiles per pass over the call's weights, so that a block's activation parts
 // (kPassTiles x 16 tokens x kBlockK x 3 parts x 2 bytes = 768 KiB) stay in L2.
 constexpr int64_t kPassTiles = 16;
@@ -81,18 +81,16 @@ ANVIL_AMX inline __m512i PackBf16(__m512i first, __m512i second) {
   return _mm512_permutex2var_epi16(first, high_halves, second);
 }
 
-ANVIL_AMX void SplitTile(const float* x, int64_t tokens, const AmxRows& rows, int64_t tile,
-                         uint16_t* parts) {
-  const int64_t k = rows.k, steps = rows.steps();
-  const int64_t part_values = rows.tiles() * steps * kTileValues;
+// Token tile `tile` of `out` from its rows x[0, tokens) (tokens <= kAmxTileTokens).
+ANVIL_AMX void SplitTile(const float* x, int64_t tokens, int64_t tile, AmxRows* out) {
+  const int64_t k = out->k;
   const __m512i pairs =
       _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
                          _mm512_set1_epi32(16));
-  for (int64_t s = 0; s < steps; ++s) {
+  for (int64_t s = 0; s < out->steps(); ++s) {
     const int64_t k0 = s * 32, n = std::min<int64_t>(32, k - k0);
     const auto m0 = static_cast<__mmask16>(n >= 16 ? 0xFFFF : (1u << n) - 1);
     const auto m1 = static_cast<__mmask16>(n >= 32 ? 0xFFFF : n <= 16 ? 0 : (1u << (n - 16)) - 1);
-    uint16_t* out = parts + (tile * steps + s) * kTileValues;
     for (int64_t t = 0; t < kAmxTileTokens; ++t) {
       __m512 v0 = _mm512_setzero_ps(), v1 = _mm512_setzero_ps();
       if (t < tokens) {
@@ -103,7 +101,7 @@ ANVIL_AMX void SplitTile(const float* x, int64_t tokens, const AmxRows& rows, in
       const __m512i slots = _mm512_add_epi32(pairs, _mm512_set1_epi32(static_cast<int>(t)));
       for (int part = 0; part < AmxRows::kParts; ++part) {
         const __m512i h0 = RoundToBf16(v0), h1 = RoundToBf16(v1);
-        _mm512_i32scatter_epi32(out + part * part_values, slots, PackBf16(h0, h1), 4);
+        _mm512_i32scatter_epi32(out->Tile(part, tile, s), slots, PackBf16(h0, h1), 4);
         v0 = _mm512_sub_ps(v0, _mm512_castsi512_ps(h0));
         v1 = _mm512_sub_ps(v1, _mm512_castsi512_ps(h1));
       }
@@ -199,8 +197,7 @@ ANVIL_AMX void MultiplyBlock(const uint16_t* hi, const uint16_t* lo, const AmxRo
     _tile_zero(2);
     _tile_zero(3);
   }
-  const int64_t tile_stride = x.steps() * kTileValues;
-  const int64_t part_stride = x.tiles() * tile_stride;
+  const int64_t tile_stride = x.tile_stride(), part_stride = x.part_stride();
   const uint16_t* b = x.Tile(0, tile, step0);
   const int64_t per_step = (ahead.end - ahead.begin + steps - 1) / steps;
   int64_t line = ahead.begin;
@@ -307,7 +304,7 @@ void ForceGemmAmxOff(bool off) { forced_off.store(off, std::memory_order_relaxed
 void AmxRows::Resize(int64_t new_tokens, int64_t new_k) {
   tokens = new_tokens;
   k = new_k;
-  parts.resize(kParts * tiles() * steps() * 512);
+  parts.resize(kParts * part_stride());
 }
 
 void SplitRowsForAmx(const float* x, int64_t first_tile, int64_t last_tile, AmxRows* out) {
@@ -315,8 +312,7 @@ void SplitRowsForAmx(const float* x, int64_t first_tile, int64_t last_tile, AmxR
   if (!AmxAvailable()) return;
   for (int64_t tile = first_tile; tile < last_tile; ++tile) {
     const int64_t first = tile * kAmxTileTokens;
-    SplitTile(x + first * out->k, std::min(kAmxTileTokens, out->tokens - first), *out, tile,
-              out->parts.data());
+    SplitTile(x + first * out->k, std::min(kAmxTileTokens, out->tokens - first), tile, out);
   }
 #endif
 }

@@ -40,6 +40,9 @@ inline constexpr int64_t kAmxBlockK = 512;
 bool HasGemmAmx();
 void ForceGemmAmxOff(bool off);
 
+// Values in one tile: 16 rows x 32 bf16 (A), or 16 pairs of k x 16 tokens x 2 (B).
+inline constexpr int64_t kAmxTileValues = 512;
+
 // An activation [tokens, k] split for GemmAmx.
 struct AmxRows {
   static constexpr int kParts = 3;  // hi, mid, lo
@@ -49,9 +52,16 @@ struct AmxRows {
   int64_t tiles() const { return (tokens + kAmxTileTokens - 1) / kAmxTileTokens; }
   int64_t steps() const { return (k + 31) / 32; }
   int64_t padded_tokens() const { return tiles() * kAmxTileTokens; }
-  // The B tile of `part` for token tile `tile` and values [32 step, 32 step + 32): 512 values.
+  // Values from a tile to the same step of the next token tile, and to the same tile of the next
+  // part.
+  int64_t tile_stride() const { return steps() * kAmxTileValues; }
+  int64_t part_stride() const { return tiles() * tile_stride(); }
+  // The B tile of `part` for token tile `tile` and values [32 step, 32 step + 32).
   const uint16_t* Tile(int part, int64_t tile, int64_t step) const {
-    return parts.data() + ((part * tiles() + tile) * steps() + step) * 512;
+    return parts.data() + part * part_stride() + tile * tile_stride() + step * kAmxTileValues;
+  }
+  uint16_t* Tile(int part, int64_t tile, int64_t step) {
+    return parts.data() + part * part_stride() + tile * tile_stride() + step * kAmxTileValues;
   }
 };
 
